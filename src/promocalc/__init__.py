@@ -1,0 +1,27 @@
+"""promocalc: exact marketplace promotion pricing.
+
+Load a campaign once, price carts with it::
+
+    import promocalc
+    campaign = promocalc.load("config.yaml")
+    quote = campaign.quote(cart)          # a Quote; quote.to_dict() is the FORMATS.md shape
+    result = campaign.refund(quote, refunds)
+"""
+
+from .campaign import Campaign, load
+from .errors import CartError, ConfigError, InputError, Problem, PromocalcError
+from .model.cart import Cart
+from .quote import Quote
+
+__all__ = [
+    "Campaign",
+    "Cart",
+    "CartError",
+    "ConfigError",
+    "InputError",
+    "Problem",
+    "PromocalcError",
+    "Quote",
+    "load",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,128 @@
+"""``load`` a campaign config and price carts with the compiled :class:`Campaign`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import ValidationError
+
+from .engine.compile import Compiled
+from .engine.pricer import price_cart
+from .errors import ConfigError, Problem, raise_problems
+from .io.documents import Document, load_source
+from .model.cart import Cart, parse_cart
+from .model.config import Config
+from .model.semantics import check_references
+from .quote import Quote
+from .timeutil import parse_time
+
+
+def validation_problems(err: ValidationError) -> list[Problem]:
+    """Pydantic errors as :class:`Problem` objects, discriminator tags removed from their paths."""
+    from .model.config import PROMOTION_KINDS
+
+    out = []
+    for e in err.errors(include_url=False):
+        loc = tuple(e["loc"])
+        if len(loc) > 2 and loc[0] == "promotions" and loc[2] in PROMOTION_KINDS:
+            loc = loc[:2] + loc[3:]
+        loc = tuple(x for x in loc if not (isinstance(x, str) and x.startswith("function-")))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "union_tag_invalid":
+            from .model.semantics import suggest
+
+            tag = str(e.get("ctx", {}).get("tag", ""))
+            msg = f"unknown kind {tag!r}{suggest(tag, PROMOTION_KINDS)}"
+            loc = loc + ("kind",)
+        elif e["type"] == "extra_forbidden":
+            msg = f"unknown field {loc[-1]!r}"
+        elif e["type"] == "missing":
+            msg = f"missing field {loc[-1]!r}"
+        elif "input" in e and e["type"] not in ("value_error",):
+            msg = f"{msg} (got {e['input']!r})" if not isinstance(e["input"], (dict, list)) else msg
+        out.append(Problem(e["type"], loc, msg))
+    return out
+
+
+def parse_config(doc: Document) -> tuple[Config | None, list[Problem]]:
+    """Validate a document as a config: the schema, then the references (RULES 13)."""
+    if not isinstance(doc.data, dict):
+        return None, [Problem("type", (), "a config must be a mapping with 'promocalc: 1'")]
+    try:
+        cfg = Config.model_validate(doc.data)
+    except ValidationError as e:
+        return None, validation_problems(e)
+    return cfg, check_references(cfg)
+
+
+class Campaign:
+    """A compiled campaign: immutable, picklable, safe to share between threads.
+
+    >>> campaign = load("examples/double11-2016/config.yaml")   # doctest: +SKIP
+    >>> campaign.quote(cart).payable                             # doctest: +SKIP
+    """
+
+    __slots__ = ("_c", "config", "source")
+
+    def __init__(self, config: Config, source: str = "<config>") -> None:
+        object.__setattr__(self, "config", config)
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "_c", Compiled(config))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a Campaign is immutable")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Campaign, (self.config, self.source))
+
+    @property
+    def id(self) -> str:
+        """The campaign id."""
+        return self._c.id
+
+    def cart(self, cart: Any) -> Cart:
+        """Validate a cart mapping against this campaign (raises :class:`CartError`); the result is reusable."""
+        if isinstance(cart, Cart):
+            return cart
+        if isinstance(cart, Document):
+            cart = cart.data
+        return parse_cart(cart, self._c)
+
+    def quote(self, cart: Any, at: Any = None) -> Quote:
+        """Price a cart (mapping or :class:`Cart`) at its ``at`` time, else ``at``, else now."""
+        c = self.cart(cart)
+        if c.at is not None:
+            t = c.at
+        elif at is not None:
+            t = parse_time(at, self._c.tz) if not isinstance(at, (int, float)) else float(at)
+        else:
+            t = time.time()
+        return Quote(self._c, price_cart(self._c, c, t))
+
+    def refund(self, order: Any, refunds: Any, policy: str | None = None) -> Any:
+        """Apply refunds to an order (a :class:`Quote` or its JSON/dict); see :mod:`promocalc.refunds`."""
+        from .refunds import apply_refunds
+
+        return apply_refunds(self, order, refunds, policy)
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self._c.id} {len(self._c.promos)} promotions, {len(self._c.shops)} shops>"
+
+
+def load(source: Any) -> Campaign:
+    """Load and compile a campaign config from a path, YAML/JSON text, or a mapping.
+
+    Raises :class:`ConfigError` listing every problem, or :class:`InputError` for unreadable input.
+    """
+    doc = load_source(source)
+    cfg, problems = parse_config(doc)
+    if cfg is None or any(p.severity == "error" for p in problems):
+        err_problems = problems or [Problem("invalid", (), "invalid config")]
+        try:
+            raise_problems(ConfigError, err_problems)
+        except ConfigError as e:
+            e.document = doc  # type: ignore[attr-defined]
+            raise
+    assert cfg is not None
+    return Campaign(cfg, doc.name)

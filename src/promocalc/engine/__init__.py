@@ -1,0 +1,1 @@
+"""The pricing engine: compiled, plain objects and integer arithmetic only."""

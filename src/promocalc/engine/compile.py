@@ -1,0 +1,183 @@
+"""Compile a validated :class:`~promocalc.model.config.Config` into the plain objects the engine reads."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from ..model.config import Config, ItemsTier, MoneyTier, WindowModel
+from ..thresholds import Threshold, Tier
+from ..timeutil import Window, parse_time
+from .compiled import COUPON, ITEM, LEVEL_ORDER, PLATFORM, SHOP, Promo, ShopInfo
+
+LAYER_OF = {
+    "price": ITEM, "rate": ITEM, "amount_off": ITEM,
+    "shop_reduction": SHOP, "quantity_deal": SHOP,
+    "shop_coupon": COUPON, "item_coupon": COUPON, "shop_red_packet": COUPON,
+    "category_voucher": PLATFORM, "cross_shop_reduction": PLATFORM, "category_coupon": PLATFORM,
+}  # fmt: skip
+CARD_KIND = {"shop_coupon": "shop_coupon", "item_coupon": "item_coupon", "shop_red_packet": "red_packet"}
+DEFAULT_RETURNS = {"cross_shop_reduction": "never", "category_voucher": "all_or_nothing"}
+
+
+def tier(t: MoneyTier | ItemsTier) -> Tier:
+    """A config tier as an engine :class:`Tier`."""
+    need = t.items if isinstance(t, ItemsTier) else t.spend
+    rate = Fraction(t.rate) if t.rate is not None else None
+    return Tier(need, t.off, rate)
+
+
+def stepped(tiers: list[MoneyTier] | list[ItemsTier], by_items: bool = False) -> Threshold:
+    """Stepped tiers as a :class:`Threshold`."""
+    return Threshold(tuple(tier(t) for t in tiers), by_items=by_items)
+
+
+def repeating(every: MoneyTier, max_off: int | None) -> Threshold:
+    """A repeating ``every`` tier as a :class:`Threshold`."""
+    return Threshold(every=tier(every), max_off=max_off)
+
+
+def windows(valid: WindowModel | list[WindowModel] | None, tz: ZoneInfo) -> tuple[Window, ...]:
+    """Validity windows in epoch seconds."""
+    if valid is None:
+        return ()
+    items = valid if isinstance(valid, list) else [valid]
+    return tuple(
+        Window(parse_time(w.start, tz) if w.start else None, parse_time(w.end, tz) if w.end else None) for w in items
+    )
+
+
+class Compiled:
+    """Everything the engine needs, indexed for the hot path."""
+
+    __slots__ = (
+        "id", "name", "tz", "parallel", "reject", "effective", "preheat",
+        "shops", "promos", "by_id", "item_promos", "shop_promos", "card_promos", "platform", "categories",
+        "cross_tiers", "voucher_tiers",
+    )  # fmt: skip
+
+    def __init__(self, cfg: Config) -> None:
+        camp = cfg.campaign
+        tz = ZoneInfo(camp.timezone)
+        self.id = camp.id
+        self.name = camp.name
+        self.tz = tz
+        self.parallel = camp.ruleset == "parallel"
+        self.reject = camp.negative_lines == "reject"
+        cal = camp.calendar
+        self.effective = windows(cal.effective, tz)[0] if cal and cal.effective else None
+        self.preheat = windows(cal.preheat, tz)[0] if cal and cal.preheat else None
+        self.categories = {cid: (c.name or cid) for cid, c in cfg.categories.items()}
+
+        by_tiers: dict[tuple[str, str], Threshold] = {}
+        for cid, cat in cfg.categories.items():
+            for gid, ts in cat.voucher_groups.items():
+                by_tiers[(cid, gid)] = stepped(ts)
+        self.shops: dict[str, ShopInfo] = {}
+        for pos, (sid, s) in enumerate(cfg.shops.items()):
+            info = ShopInfo(sid, pos)
+            info.member = s.campaign_member
+            info.postage = s.postage
+            info.voucher_tiers = {c: by_tiers[(c, g)] for c, g in s.voucher_groups.items() if (c, g) in by_tiers}
+            if isinstance(s.cross_shop_tier, dict):
+                info.cross_tiers = {k: repeating(v, None) for k, v in s.cross_shop_tier.items()}
+            elif s.cross_shop_tier is not None:
+                info.cross_tier = repeating(s.cross_shop_tier, None)
+            info.customer_groups = {g: frozenset(m) for g, m in s.customer_groups.items()}
+            self.shops[sid] = info
+
+        default_windows = (self.effective,) if self.effective else ()
+        self.promos: list[Promo] = []
+        for pos, p in enumerate(cfg.promotions):
+            c = Promo(p.id, pos, p.kind, LAYER_OF[p.kind])
+            c.name = p.name
+            c.shop = getattr(p, "shop", None)
+            if p.scope is not None:
+                c.has_scope = True
+                c.items = frozenset(p.scope.items) if p.scope.items is not None else None
+                c.categories = frozenset(p.scope.categories) if p.scope.categories is not None else None
+                c.exclude_items = frozenset(p.scope.exclude_items)
+            c.windows = windows(p.valid, tz) or default_windows
+            if p.kind == "category_voucher" and self.effective is not None:
+                own = windows(p.valid, tz)
+                c.windows = tuple(_clip(w, self.effective) for w in own) if own else (self.effective,)
+            if p.audience is not None:
+                a = p.audience
+                c.min_level = LEVEL_ORDER.index(a.min_level) if a.min_level else 0
+                c.include_groups = frozenset(a.include_groups)
+                c.exclude_groups = frozenset(a.exclude_groups)
+            funder = p.funded_by or ("platform" if p.kind == "category_coupon" else "merchant")
+            c.platform_funded = funder == "platform"
+            if "counts_toward_lowest_price" in p.model_fields_set:
+                c.counts_lowest = p.counts_toward_lowest_price
+            else:
+                c.counts_lowest = p.kind != "category_voucher"  # RULES 9: the voucher does not count
+            c.excludes = frozenset(p.excludes)
+            if c.layer == COUPON or p.kind == "category_coupon":
+                c.is_coupon = True
+                c.card_kind = CARD_KIND.get(p.kind)
+                default_ret = "all_or_nothing"
+            elif p.kind == "category_voucher":
+                default_ret = "all_or_nothing"
+            elif p.kind == "cross_shop_reduction" and p.balance_capped:
+                default_ret = "per_order"
+            else:
+                default_ret = "never"
+            c.returns = p.returns or default_ret
+            kind = p.kind
+            if kind == "price":
+                c.price = p.price
+            elif kind == "rate":
+                c.rate = Fraction(p.rate)
+                c.rounding = p.rounding
+            elif kind == "amount_off":
+                c.off = p.off
+            elif kind == "shop_red_packet":
+                c.off = p.off
+            if kind in ("price", "rate", "amount_off"):
+                c.campaign_price = p.campaign_price
+                c.limit_qty = p.limit_qty
+            if kind in ("shop_reduction", "shop_coupon", "item_coupon"):
+                c.threshold = stepped(p.tiers) if p.tiers else repeating(p.every, getattr(p, "max_off", None))
+            elif kind == "quantity_deal":
+                c.threshold = stepped(p.tiers, by_items=True)
+            elif kind == "category_coupon":
+                c.threshold = stepped(p.tiers)
+            elif kind == "cross_shop_reduction":
+                c.threshold = repeating(p.every, p.max_off)
+                c.balance_capped = p.balance_capped
+            elif kind == "category_voucher":
+                c.is_voucher = True
+                c.face = p.face_value
+                c.max_per_checkout = p.max_per_checkout
+                c.inclusive_tail = p.presale_tail == "inclusive"
+            self.promos.append(c)
+        self.by_id = {c.id: c for c in self.promos}
+        self.item_promos: dict[str, list[Promo]] = {}
+        self.shop_promos: dict[str, list[Promo]] = {}
+        self.card_promos: dict[str, list[Promo]] = {}
+        self.platform: list[Promo] = []
+        for c in self.promos:
+            if c.layer == ITEM:
+                self.item_promos.setdefault(c.shop or "", []).append(c)
+            elif c.layer == SHOP:
+                self.shop_promos.setdefault(c.shop or "", []).append(c)
+            elif c.layer == COUPON:
+                self.card_promos.setdefault(c.shop or "", []).append(c)
+            else:
+                self.platform.append(c)
+        self.voucher_tiers = {sid: s.voucher_tiers for sid, s in self.shops.items()}
+        self.cross_tiers: dict[tuple[str, str], Threshold] = {}
+        for c in self.platform:
+            if c.kind != "cross_shop_reduction" or c.threshold is None:
+                continue
+            for sid, s in self.shops.items():
+                own = s.cross_tiers.get(c.id) or s.cross_tier
+                if own is not None and own.every is not None:
+                    self.cross_tiers[(c.id, sid)] = Threshold(every=own.every, max_off=c.threshold.max_off)
+
+
+def _clip(w: Window, outer: Window) -> Window:
+    start = w.start if w.start is not None and (outer.start is None or w.start > outer.start) else outer.start
+    end = w.end if w.end is not None and (outer.end is None or w.end < outer.end) else outer.end
+    return Window(start, end)

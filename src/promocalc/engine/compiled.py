@@ -1,0 +1,112 @@
+"""Compiled campaign objects: what the hot path reads. Plain ``__slots__`` classes, integer fen, no pydantic."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..money import Rounding
+from ..thresholds import Threshold
+from ..timeutil import Window
+
+ITEM, SHOP, COUPON, PLATFORM = 1, 2, 3, 4
+LAYER_NAMES = {ITEM: "item", SHOP: "shop", COUPON: "coupon", PLATFORM: "platform"}
+
+LEVEL_ORDER = ("normal", "fine", "premium", "bluebook", "diamond", "vip")
+LEVEL_MIN_CREDIT = (0, 100, 300, 500, 1000, 1500)
+
+
+def level_of(credit: int) -> int:
+    """Member level index for a credit score (RULES 12)."""
+    level = 0
+    for i, floor in enumerate(LEVEL_MIN_CREDIT):
+        if credit >= floor:
+            level = i
+    return level
+
+
+class Promo:
+    """One compiled promotion. ``kind`` is the config kind; ``layer`` one of ITEM..PLATFORM."""
+
+    __slots__ = (
+        "id", "pos", "kind", "layer", "shop", "name",
+        "items", "categories", "exclude_items", "has_scope",
+        "windows", "min_level", "include_groups", "exclude_groups",
+        "platform_funded", "counts_lowest", "returns", "excludes",
+        "threshold", "price", "rate", "off", "rounding", "campaign_price", "limit_qty",
+        "face", "max_per_checkout", "inclusive_tail", "balance_capped",
+        "is_coupon", "card_kind", "is_voucher",
+    )  # fmt: skip
+
+    def __init__(self, id: str, pos: int, kind: str, layer: int) -> None:
+        self.id = id
+        self.pos = pos
+        self.kind = kind
+        self.layer = layer
+        self.shop: str | None = None
+        self.name: str | None = None
+        self.items: frozenset[str] | None = None
+        self.categories: frozenset[str] | None = None
+        self.exclude_items: frozenset[str] = frozenset()
+        self.has_scope = False
+        self.windows: tuple[Window, ...] = ()
+        self.min_level = 0
+        self.include_groups: frozenset[str] = frozenset()
+        self.exclude_groups: frozenset[str] = frozenset()
+        self.platform_funded = False
+        self.counts_lowest = True
+        self.returns = "never"
+        self.excludes: frozenset[str] = frozenset()
+        self.threshold: Threshold | None = None
+        self.price = 0
+        self.rate: Fraction | None = None
+        self.off = 0
+        self.rounding = Rounding.HALF_UP
+        self.campaign_price = False
+        self.limit_qty: int | None = None
+        self.face = 1000
+        self.max_per_checkout = 30
+        self.inclusive_tail = False
+        self.balance_capped = False
+        self.is_coupon = False
+        self.card_kind: str | None = None
+        self.is_voucher = False
+
+    def in_scope(self, item: str, category: str) -> bool:
+        """Whether a line of ``item`` in ``category`` is covered by this promotion's scope."""
+        if not self.has_scope:
+            return True
+        if self.items is not None and item not in self.items:
+            return False
+        if self.categories is not None and category not in self.categories:
+            return False
+        return item not in self.exclude_items
+
+    def unit_price(self, price: int) -> int:
+        """Layer 1: the promoted unit price for a list unit price (never above it, never below 0)."""
+        if self.kind == "price":
+            return min(self.price, price)
+        if self.kind == "rate":
+            assert self.rate is not None
+            from ..money import round_fraction
+
+            return min(price, round_fraction(price * self.rate.numerator, self.rate.denominator, self.rounding))
+        return max(0, price - self.off)
+
+    def __repr__(self) -> str:
+        return f"<Promo {self.id} {self.kind}>"
+
+
+class ShopInfo:
+    """A compiled shop."""
+
+    __slots__ = ("id", "pos", "member", "voucher_tiers", "cross_tier", "cross_tiers", "postage", "customer_groups")
+
+    def __init__(self, id: str, pos: int) -> None:
+        self.id = id
+        self.pos = pos
+        self.member = False
+        self.voucher_tiers: dict[str, Threshold] = {}  # category -> chosen group's tiers
+        self.cross_tier: Threshold | None = None
+        self.cross_tiers: dict[str, Threshold] = {}
+        self.postage = 0
+        self.customer_groups: dict[str, frozenset[str]] = {}

@@ -1,0 +1,99 @@
+"""Per-quote state shared by the layers, and the records they produce."""
+
+from __future__ import annotations
+
+from ..allocation import allocate
+from ..model.cart import Cart, Line
+from .compiled import Promo
+
+
+class Applied:
+    """An instrument that applied: its per-line shares (line position -> fen) and, for vouchers, the count."""
+
+    __slots__ = ("promo", "shares", "vouchers", "pools")
+
+    def __init__(self, promo: Promo, shares: dict[int, int], vouchers: int | None = None,
+                 pools: list[dict[str, object]] | None = None) -> None:  # fmt: skip
+        self.promo = promo
+        self.shares = shares
+        self.vouchers = vouchers
+        self.pools = pools
+
+    @property
+    def amount(self) -> int:
+        """Total applied, in fen."""
+        return sum(self.shares.values())
+
+
+class Skipped:
+    """An instrument that did not apply, with a stable reason code and, for thresholds, the gap."""
+
+    __slots__ = ("promo", "reason", "gap", "by", "detail")
+
+    def __init__(self, promo: Promo, reason: str, gap: int | None = None, by: str | None = None,
+                 detail: str | None = None) -> None:  # fmt: skip
+        self.promo = promo
+        self.reason = reason
+        self.gap = gap
+        self.by = by
+        self.detail = detail
+
+
+class Context:
+    """What layer 1 fixes for a quote: lines, A1 per line, deposits, unit weights, active promotions."""
+
+    __slots__ = ("cart", "lines", "a1", "dep", "unit_w", "item_of", "parallel", "reject", "active", "inactive",
+                 "by_shop", "eligible", "members", "item_off")  # fmt: skip
+
+    def __init__(self, cart: Cart, parallel: bool, reject: bool) -> None:
+        self.cart = cart
+        self.lines: list[Line] = cart.lines
+        n = len(cart.lines)
+        self.a1 = [0] * n
+        self.dep = [0] * n
+        self.unit_w: list[list[int] | None] = [None] * n
+        self.item_of: list[Promo | None] = [None] * n
+        self.item_off = [0] * n  # what the item-level promotion took off the list amount
+        self.parallel = parallel
+        self.reject = reject
+        self.active: set[str] = set()
+        self.inactive: dict[str, str] = {}
+        self.by_shop: dict[str, list[int]] = {}
+        self.eligible = [False] * n
+        self.members: frozenset[str] = frozenset()
+        for ln in cart.lines:
+            if ln.presale is None or not ln.presale.deposit_stage:  # a deposit payment takes no discount
+                self.by_shop.setdefault(ln.shop, []).append(ln.pos)
+
+    def settle(self, idx: list[int], amount: int, weights: list[int], run: list[int]) -> dict[int, int] | None:
+        """Split ``amount`` over lines ``idx`` and cut each share to what its line still owes.
+
+        Returns the shares, or ``None`` when the campaign rejects negative lines and a line would reach zero.
+        """
+        raw = allocate(amount, weights)
+        shares: dict[int, int] = {}
+        dep = self.dep
+        for i, s in zip(idx, raw):
+            if not s:
+                continue
+            owed = run[i] - dep[i]
+            if s >= owed:
+                if self.reject:
+                    return None
+                s = owed
+                if s <= 0:
+                    continue
+            shares[i] = s
+        return shares
+
+    def presale_ok(self, idx: list[int], amount: int, weights: list[int], run: list[int], inclusive: bool) -> bool:
+        """RULES 8: every presale line's tail left must exceed (or, inclusive, reach) its share."""
+        if not any(self.lines[i].presale is not None for i in idx):
+            return True
+        raw = allocate(amount, weights)
+        for i, s in zip(idx, raw):
+            if self.lines[i].presale is not None:
+                tail = run[i] - self.dep[i]
+                if (tail < s) if inclusive else (tail <= s):
+                    return False
+        return True

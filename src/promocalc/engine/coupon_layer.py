@@ -1,0 +1,31 @@
+"""Layer 3 (卡券): shop coupons, item coupons and shop red packets held in the wallet."""
+
+from __future__ import annotations
+
+from .compiled import Promo
+from .context import Applied, Context, Skipped
+
+
+def apply_coupon(ctx: Context, p: Promo, idx: list[int], run: list[int]) -> Applied | Skipped:
+    """Apply card ``p`` to its lines among the shop's ``idx``, measured on A2 (sequential) or A1 (parallel)."""
+    lines = ctx.lines
+    scope = [i for i in idx if p.in_scope(lines[i].item, lines[i].category)]
+    if not scope:
+        return Skipped(p, "no_lines_in_scope")
+    measure = ctx.a1 if ctx.parallel else run
+    weights = [measure[i] for i in scope]
+    base = sum(weights)
+    if p.threshold is None:  # red packet: no threshold
+        off = min(p.off, sum(run[i] - ctx.dep[i] for i in scope))
+        if off <= 0:
+            return Skipped(p, "nothing_to_discount")
+    else:
+        off = p.threshold.discount(base)
+        if off <= 0:
+            return Skipped(p, "threshold_not_met", gap=p.threshold.gap(base))
+    if not ctx.presale_ok(scope, off, weights, run, inclusive=False):
+        return Skipped(p, "presale_tail_too_small")
+    shares = ctx.settle(scope, off, weights, run)
+    if shares is None:
+        return Skipped(p, "would_go_negative")
+    return Applied(p, shares)

@@ -1,0 +1,227 @@
+"""Layer 4 (跨店级): category vouchers, cross-shop reductions / the allowance, and category coupons.
+
+Instruments apply in declared order over eligible lines (member shops, ``platform_eligible``,
+not deposit payments). Lines pool across shops when their tiers are identical.
+"""
+
+from __future__ import annotations
+
+from ..thresholds import Threshold
+from .compiled import Promo
+from .context import Applied, Context, Skipped
+
+
+class PlatformPlan:
+    """The platform instruments of one checkout, with what each may use (vouchers held, allowance balance)."""
+
+    __slots__ = ("promos", "held", "balance", "cross_tiers", "voucher_tiers")
+
+    def __init__(self, promos: list[Promo], held: dict[str, int], balance: int,
+                 cross_tiers: dict[tuple[str, str], Threshold], voucher_tiers: dict[str, dict[str, Threshold]]) -> None:  # fmt: skip
+        self.promos = promos
+        self.held = held
+        self.balance = balance
+        self.cross_tiers = cross_tiers
+        self.voucher_tiers = voucher_tiers
+
+
+def _pools(idx: list[int], key_of: dict[int, Threshold]) -> list[tuple[Threshold, list[int]]]:
+    pools: dict[object, tuple[Threshold, list[int]]] = {}
+    for i in idx:
+        t = key_of[i]
+        entry = pools.get(t.key)
+        if entry is None:
+            pools[t.key] = (t, [i])
+        else:
+            entry[1].append(i)
+    return list(pools.values())
+
+
+def _serve_order(pools: list[tuple[Threshold, list[int], int, int]]) -> list[tuple[Threshold, list[int], int, int]]:
+    """RULES 7.1: more wanted first, then larger base, then the pool key (tiers in fen) ascending."""
+    return sorted(pools, key=lambda p: (-p[2], -p[3], _numeric_key(p[0])))
+
+
+def _numeric_key(t: Threshold) -> tuple[object, ...]:
+    if t.every is not None:
+        return ((t.every.need, t.every.off or 0),)
+    return tuple((x.need, x.off or 0) for x in t.tiers)
+
+
+def _pool_info(t: Threshold, idx: list[int], base: int, amount: int, ctx: Context, extra: dict[str, object]) -> dict[str, object]:
+    info: dict[str, object] = {"tiers": t.describe(), "base": base, "amount": amount,
+                               "lines": [ctx.lines[i].id for i in idx]}  # fmt: skip
+    info.update(extra)
+    return info
+
+
+def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], plan: PlatformPlan) -> Applied | Skipped:
+    """RULES 7.1: pool lines with identical groups, serve pools within the cap and the vouchers held."""
+    lines = ctx.lines
+    held = plan.held.get(p.id, 0)
+    if held <= 0:
+        return Skipped(p, "no_vouchers_held")
+    key_of: dict[int, Threshold] = {}
+    for i in idx:
+        t = plan.voucher_tiers.get(lines[i].shop, {}).get(lines[i].category)
+        if t is not None:
+            key_of[i] = t
+    if not key_of:
+        return Skipped(p, "no_voucher_group")
+    measure = ctx.a1 if ctx.parallel else run
+    dep = ctx.dep
+    face = p.face
+    wanting = []
+    pool_notes: list[dict[str, object]] = []
+    best_gap: int | None = None
+    for t, members in _pools([i for i in idx if i in key_of], key_of):
+        base = sum(measure[i] for i in members)
+        off = t.discount(base)
+        wants = off // face
+        gap = t.gap(base)
+        if wants <= 0:
+            best_gap = gap if best_gap is None else min(best_gap, gap)
+            pool_notes.append(_pool_info(t, members, base, 0, ctx, {"reason": "threshold_not_met", "gap": gap}))
+            continue
+        if not ctx.reject:
+            wants = min(wants, sum(run[i] - dep[i] for i in members) // face)
+            if wants <= 0:
+                continue
+        wanting.append((t, members, wants, base))
+    if not wanting:
+        return Skipped(p, "threshold_not_met", gap=best_gap)
+    available = min(p.max_per_checkout, held)
+    shares: dict[int, int] = {}
+    used = 0
+    tail_failed = False
+    for t, members, wants, base in _serve_order(wanting):
+        n = min(wants, available)
+        if n <= 0:
+            pool_notes.append(_pool_info(t, members, base, 0, ctx, {"reason": "voucher_limit"}))
+            continue
+        weights = [measure[i] for i in members]
+        amount = n * face
+        if not ctx.presale_ok(members, amount, weights, run, p.inclusive_tail):
+            tail_failed = True
+            pool_notes.append(_pool_info(t, members, base, 0, ctx, {"reason": "presale_tail_too_small"}))
+            continue
+        got = ctx.settle(members, amount, weights, run)
+        if got is None:
+            return Skipped(p, "would_go_negative")
+        shares.update(got)
+        used += n
+        available -= n
+        pool_notes.append(_pool_info(t, members, base, sum(got.values()), ctx, {"vouchers": n}))
+    if not used:
+        return Skipped(p, "presale_tail_too_small" if tail_failed else "voucher_limit")
+    return Applied(p, shares, vouchers=used, pools=pool_notes)
+
+
+def cross_shop(ctx: Context, p: Promo, idx: list[int], run: list[int], plan: PlatformPlan) -> Applied | Skipped:
+    """RULES 7.2: repeating tiers per pool of identical shop tiers; the allowance is capped by the balance."""
+    lines = ctx.lines
+    key_of = {i: plan.cross_tiers.get((p.id, lines[i].shop)) or p.threshold for i in idx}
+    measure = ctx.a1 if ctx.parallel else run
+    wanting = []
+    best_gap: int | None = None
+    notes: list[dict[str, object]] = []
+    for t, members in _pools(idx, key_of):  # type: ignore[arg-type]
+        base = sum(measure[i] for i in members)
+        off = min(t.discount(base), base)
+        if off <= 0:
+            gap = t.gap(base)
+            best_gap = gap if best_gap is None else min(best_gap, gap)
+            notes.append(_pool_info(t, members, base, 0, ctx, {"reason": "threshold_not_met", "gap": gap}))
+            continue
+        wanting.append((t, members, off, base))
+    if not wanting:
+        return Skipped(p, "threshold_not_met", gap=best_gap)
+    balance = plan.balance if p.balance_capped else None
+    if balance is not None and balance <= 0:
+        return Skipped(p, "no_allowance_balance")
+    shares: dict[int, int] = {}
+    for t, members, off, base in _serve_order(wanting):
+        if balance is not None:
+            off = min(off, balance)
+            if off <= 0:
+                notes.append(_pool_info(t, members, base, 0, ctx, {"reason": "balance_used_up"}))
+                continue
+        got = ctx.settle(members, off, [measure[i] for i in members], run)
+        if got is None:
+            return Skipped(p, "would_go_negative")
+        applied = sum(got.values())
+        if balance is not None:
+            balance -= applied
+        shares.update(got)
+        notes.append(_pool_info(t, members, base, applied, ctx, {}))
+    if not shares:
+        return Skipped(p, "nothing_to_discount")
+    return Applied(p, shares, pools=notes)
+
+
+def category_coupon(ctx: Context, p: Promo, idx: list[int], run: list[int], taken: set[int]) -> Applied | Skipped:
+    """RULES 7.3: a stepped threshold over the lines of its categories across shops; one per line."""
+    lines = ctx.lines
+    scope = [i for i in idx if i not in taken and p.in_scope(lines[i].item, lines[i].category)]
+    if not scope:
+        return Skipped(p, "no_lines_in_scope")
+    measure = ctx.a1 if ctx.parallel else run
+    weights = [measure[i] for i in scope]
+    base = sum(weights)
+    assert p.threshold is not None
+    off = p.threshold.discount(base)
+    if off <= 0:
+        return Skipped(p, "threshold_not_met", gap=p.threshold.gap(base))
+    if not ctx.presale_ok(scope, off, weights, run, inclusive=False):
+        return Skipped(p, "presale_tail_too_small")
+    got = ctx.settle(scope, off, weights, run)
+    if got is None:
+        return Skipped(p, "would_go_negative")
+    return Applied(p, got)
+
+
+def apply_platform(ctx: Context, plan: PlatformPlan, coupons: tuple[Promo, ...], disabled: frozenset[str],
+                   run: list[int]) -> tuple[list[Applied], list[Skipped]]:  # fmt: skip
+    """Apply the platform layer in declared order on ``run`` (modified in place)."""
+    applied: list[Applied] = []
+    skipped: list[Skipped] = []
+    lines = ctx.lines
+    eligible = ctx.eligible
+    chosen = {c.id for c in coupons}
+    taken: set[int] = set()
+    for p in plan.promos:
+        if p.is_coupon and p.id not in chosen:
+            continue
+        blocker = next((a.promo.id for a in applied if p.id in a.promo.excludes or a.promo.id in p.excludes), None)
+        if blocker is not None:
+            skipped.append(Skipped(p, "excluded_by", by=blocker))
+            continue
+        if p.id in disabled:
+            by = next((q.id for q in plan.promos if q.id in p.excludes or p.id in q.excludes), None)
+            skipped.append(Skipped(p, "excluded_by", by=by))
+            continue
+        idx = [ln.pos for ln in lines if eligible[ln.pos] and p.in_scope(ln.item, ln.category)]
+        if not idx:
+            in_scope = [ln for ln in lines if p.in_scope(ln.item, ln.category)]
+            reason = "no_lines_in_scope"
+            if in_scope and all(ln.shop not in ctx.members for ln in in_scope):
+                reason = "not_campaign_member"
+            elif in_scope:
+                reason = "not_platform_eligible"
+            skipped.append(Skipped(p, reason))
+            continue
+        if p.is_voucher:
+            res = category_voucher(ctx, p, idx, run, plan)
+        elif p.kind == "cross_shop_reduction":
+            res = cross_shop(ctx, p, idx, run, plan)
+        else:
+            res = category_coupon(ctx, p, idx, run, taken)
+            if isinstance(res, Applied):
+                taken.update(res.shares)
+        if isinstance(res, Applied):
+            for i, s in res.shares.items():
+                run[i] -= s
+            applied.append(res)
+        else:
+            skipped.append(res)
+    return applied, skipped

@@ -1,0 +1,252 @@
+"""One quote: layer 1, every shop's options through layers 2–3, the best combination through layer 4."""
+
+from __future__ import annotations
+
+from itertools import product
+
+from ..model.cart import Cart
+from ..timeutil import in_any
+from .compile import Compiled
+from .compiled import LEVEL_ORDER, Promo, level_of
+from .context import Applied, Context, Skipped
+from .coupon_layer import apply_coupon
+from .item_layer import apply_item_layer
+from .platform_layer import PlatformPlan, apply_platform
+from .selection import SEARCH_LIMIT, ShopOption, alternatives, card_options, combination_count, subsets
+from .shop_layer import shop_promotion
+
+
+class Priced:
+    """The outcome of pricing a cart: the context, the chosen options and everything applied or not."""
+
+    __slots__ = ("ctx", "run", "options", "platform_applied", "platform_skipped", "coupons", "optimal",
+                 "not_applied", "at")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.ctx: Context
+        self.run: list[int] = []
+        self.options: list[ShopOption] = []
+        self.platform_applied: list[Applied] = []
+        self.platform_skipped: list[Skipped] = []
+        self.coupons: tuple[Promo, ...] = ()
+        self.optimal: bool | None = None
+        self.not_applied: list[Skipped] = []
+        self.at = 0.0
+
+
+def _activate(camp: Compiled, cart: Cart, t: float, ctx: Context) -> None:
+    """Which promotions run at ``t`` for this buyer (window, audience); record why the others don't."""
+    level = level_of(cart.credit)
+    groups = cart.groups
+    active = ctx.active
+    for p in camp.promos:
+        if p.windows and not in_any(p.windows, t):
+            ctx.inactive[p.id] = "preheat" if (p.is_voucher and camp.preheat and camp.preheat.contains(t)) else "not_in_window"
+            continue
+        if p.min_level or p.include_groups or p.exclude_groups:
+            mine = groups
+            shop = camp.shops.get(p.shop or "")
+            if shop is not None and shop.customer_groups and cart.buyer_id:
+                mine = groups | {g for g, members in shop.customer_groups.items() if cart.buyer_id in members}
+            if level < p.min_level or (p.include_groups and not (p.include_groups & mine)) or (p.exclude_groups & mine):
+                ctx.inactive[p.id] = "audience"
+                continue
+        active.add(p.id)
+
+
+def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
+    """Price a validated cart at time ``t`` (epoch seconds)."""
+    ctx = Context(cart, camp.parallel, camp.reject)
+    _activate(camp, cart, t, ctx)
+    shops = camp.shops
+    ctx.members = frozenset(s for s in ctx.by_shop if shops[s].member)
+    for ln in cart.lines:
+        ctx.eligible[ln.pos] = ln.eligible and ln.shop in ctx.members and not (ln.presale and ln.presale.deposit_stage)
+    apply_item_layer(ctx, camp.item_promos)
+    run1 = list(ctx.a1)
+    active = ctx.active
+    use = set(cart.use) if cart.use is not None else None
+    held = set(cart.coupons)
+    notes: list[Skipped] = []
+
+    per_shop: list[list[ShopOption]] = []
+    run = list(run1)
+    for shop, idx in ctx.by_shop.items():
+        results = [shop_promotion(ctx, p, idx, run1) for p in camp.shop_promos.get(shop, ()) if p.id in active]
+        choices: list[Applied | None] = [r for r in results if isinstance(r, Applied)] or [None]
+        notes += [r for r in results if isinstance(r, Skipped) and r.reason != "no_lines_in_scope"]
+        cards = [c for c in camp.card_promos.get(shop, ()) if c.id in held]
+        if use is None:
+            card_opts = card_options([c for c in cards if c.id in active])
+        else:
+            card_opts = [tuple(c for c in cards if c.id in use)]
+        opts: list[ShopOption] = []
+        for sc in choices:
+            if sc is not None:
+                for i, s in sc.shares.items():
+                    run[i] -= s
+            for co in card_opts:
+                res = [apply_coupon(ctx, c, idx, run) if c.id in active else Skipped(c, ctx.inactive.get(c.id, "inactive"))
+                       for c in co]  # fmt: skip
+                if use is None and any(isinstance(r, Skipped) for r in res):
+                    continue  # the same cards without this one price the same with fewer coupons
+                run3 = [run[i] for i in idx]
+                for r in res:
+                    if isinstance(r, Applied):
+                        pos = {i: k for k, i in enumerate(idx)}
+                        for i, s in r.shares.items():
+                            run3[pos[i]] -= s
+                opts.append(ShopOption(shop, idx, sc, co, res, run3))
+            for i in idx:
+                run[i] = run1[i]
+        per_shop.append(opts)
+
+    cat_coupons = [p for p in camp.platform if p.is_coupon and p.id in held]
+    if use is None:
+        cc_sets = subsets([p for p in cat_coupons if p.id in active])
+    else:
+        cc_sets = [tuple(p for p in cat_coupons if p.id in use)]
+    platform = [p for p in camp.platform if p.id in active or (use is not None and p.id in use)]
+    plan = PlatformPlan(platform, cart.vouchers, cart.allowance, camp.cross_tiers, camp.voucher_tiers)
+    alts = alternatives([p for p in platform if not p.is_coupon or (use is None or p.id in use)])
+
+    dep = ctx.dep
+
+    def evaluate(choice: tuple[ShopOption, ...], cc: tuple[Promo, ...], disabled: frozenset[str]):  # type: ignore[no-untyped-def]
+        r = list(run1)
+        for opt in choice:
+            for i, v in zip(opt.idx, opt.run3):
+                r[i] = v
+        applied, skipped = apply_platform(ctx, plan, cc, disabled, r)
+        total = 0
+        for i in range(len(r)):
+            total += r[i] - dep[i]
+        coupons = [c for opt in choice for c in opt.coupons] + list(cc)
+        key = (total, len(coupons), sorted(c.pos for c in coupons), -sum(o.shop_off for o in choice),
+               [o.shop_result.promo.pos if o.shop_result else -1 for o in choice])
+        return key, r, applied, skipped
+
+    count = combination_count(per_shop, len(cc_sets), len(alts))
+    best = None
+    if count <= SEARCH_LIMIT:
+        for ai, disabled in enumerate(alts):
+            for cc in cc_sets:
+                for choice in product(*per_shop):
+                    key, r, applied, skipped = evaluate(choice, cc, disabled)
+                    key = key + (ai,)  # type: ignore[operator]
+                    if best is None or key < best[0]:
+                        best = (key, choice, cc, r, applied, skipped)
+        optimal = True
+    else:
+        best = _descend(per_shop, cc_sets, alts, evaluate)
+        optimal = False
+    assert best is not None
+    _, choice, cc, r, applied, skipped = best
+    out = Priced()
+    out.ctx = ctx
+    out.at = t
+    out.run = r
+    out.options = list(choice)
+    out.platform_applied = applied
+    out.platform_skipped = skipped
+    out.coupons = tuple(c for opt in choice for c in opt.coupons) + tuple(cc)
+    out.optimal = optimal if use is None else None
+    out.not_applied = _not_applied(camp, ctx, out, notes, held, use)
+    return out
+
+
+def _descend(per_shop, cc_sets, alts, evaluate):  # type: ignore[no-untyped-def]
+    """Past the search limit: each shop's locally best option, then one shop at a time while it improves."""
+    choice = [min(opts, key=lambda o: (sum(o.run3), len(o.coupons), -o.shop_off)) for opts in per_shop]
+    best = None
+    for ai, disabled in enumerate(alts):
+        for cc in cc_sets:
+            key, r, a, s = evaluate(tuple(choice), cc, disabled)
+            if best is None or key + (ai,) < best[0]:
+                best = (key + (ai,), tuple(choice), cc, r, a, s)
+    for _ in range(4):
+        improved = False
+        for k, opts in enumerate(per_shop):
+            for opt in opts:
+                trial = list(best[1])
+                trial[k] = opt
+                key, r, a, s = evaluate(tuple(trial), best[2], alts[best[0][-1]])
+                key = key + (best[0][-1],)
+                if key < best[0]:
+                    best = (key, tuple(trial), best[2], r, a, s)
+                    improved = True
+        if not improved:
+            break
+    return best
+
+
+def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped], held: set[str],
+                 use: set[str] | None) -> list[Skipped]:  # fmt: skip
+    """Everything relevant to this cart that did not apply, with its reason."""
+    lines = ctx.lines
+    shops_in = ctx.by_shop
+    result: list[Skipped] = []
+    reported: set[str] = set()
+    chosen_shop = {o.shop: o for o in out.options}
+
+    def add(s: Skipped) -> None:
+        if s.promo.id not in reported:
+            reported.add(s.promo.id)
+            result.append(s)
+
+    for p in camp.promos:
+        reason = ctx.inactive.get(p.id)
+        if reason is None:
+            continue
+        if p.shop is not None and p.shop not in shops_in:
+            continue
+        if p.is_coupon and p.id not in held:
+            continue
+        if any(p.in_scope(ln.item, ln.category) for ln in lines if p.shop is None or ln.shop == p.shop):
+            add(Skipped(p, "not_in_window" if reason == "preheat" else reason,
+                        detail="preheat: shown, not applied" if reason == "preheat" else None))
+    won = {p.id for p in ctx.item_of if p is not None}
+    for ln in lines:
+        for p in camp.item_promos.get(ln.shop, ()):
+            if p.id in ctx.active and p.id not in won and p.in_scope(ln.item, ln.category):
+                winner = ctx.item_of[ln.pos]
+                add(Skipped(p, "one_item_promotion_per_line", by=winner.id if winner else None))
+    for s in notes:
+        add(s)
+    for o in out.options:
+        for p in camp.shop_promos.get(o.shop, ()):
+            if p.id in ctx.active and (o.shop_result is None or o.shop_result.promo is not p):
+                add(Skipped(p, "one_shop_promotion_per_order", by=o.shop_result.promo.id if o.shop_result else None))
+        for r in o.coupon_results:
+            if isinstance(r, Skipped):
+                add(r)
+    chosen = {c.id for c in out.coupons}
+    run = list(ctx.a1)
+    for o in out.options:
+        if o.shop_result is not None:
+            for i, s in o.shop_result.shares.items():
+                run[i] -= s
+    for p in camp.promos:
+        if not p.is_coupon or p.id not in held or p.id in chosen or p.id in reported or p.id not in ctx.active:
+            continue
+        if p.card_kind is not None:
+            o2 = chosen_shop.get(p.shop or "")
+            if o2 is None:
+                continue
+            r = apply_coupon(ctx, p, o2.idx, run)
+            if isinstance(r, Skipped):
+                add(r)
+            elif use is not None:
+                add(Skipped(p, "not_named"))
+            elif o2.coupons and any(c.card_kind != p.card_kind for c in o2.coupons):
+                add(Skipped(p, "one_card_kind_per_shop", by=o2.coupons[0].id))
+            else:
+                add(Skipped(p, "not_chosen", by=o2.coupons[0].id if o2.coupons else None))
+        else:
+            add(Skipped(p, "not_named" if use is not None else "not_chosen"))
+    for s in out.platform_skipped:
+        add(s)
+    return result
+
+
+LEVELS = LEVEL_ORDER

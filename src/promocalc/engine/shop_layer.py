@@ -1,0 +1,27 @@
+"""Layer 2 (店铺级): shop reductions and quantity deals; at most one per shop order."""
+
+from __future__ import annotations
+
+from .compiled import Promo
+from .context import Applied, Context, Skipped
+
+
+def shop_promotion(ctx: Context, p: Promo, idx: list[int], run: list[int]) -> Applied | Skipped:
+    """Apply shop-level promotion ``p`` to the shop's lines ``idx``; thresholds and weights are A1 (RULES 2.1)."""
+    lines = ctx.lines
+    a1 = ctx.a1
+    scope = [i for i in idx if p.in_scope(lines[i].item, lines[i].category)]
+    if not scope:
+        return Skipped(p, "no_lines_in_scope")
+    assert p.threshold is not None
+    base = sum(a1[i] for i in scope)
+    items = sum(lines[i].qty for i in scope)
+    off = p.threshold.discount(base, items)
+    if off <= 0:
+        return Skipped(p, "threshold_not_met", gap=p.threshold.gap(base, items))
+    off = min(off, base)
+    weights = [a1[i] for i in scope]
+    shares = ctx.settle(scope, off, weights, run)
+    if shares is None:
+        return Skipped(p, "would_go_negative")
+    return Applied(p, shares)

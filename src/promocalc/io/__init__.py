@@ -1,0 +1,1 @@
+"""Reading and writing documents: YAML/JSON with positions, safely and within bounds."""

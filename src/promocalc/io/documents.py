@@ -1,0 +1,260 @@
+"""Load YAML or JSON safely: exact decimals for numbers, positions for every value, bounded size.
+
+Numbers are never floats: ``199.90`` becomes ``Decimal("199.90")``. Tags other
+than YAML's own are refused (nothing is ever constructed from them), alias
+expansion is bounded, and so are file size, depth and the length of numbers.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from ..errors import InputError, Loc, Problem
+
+MAX_BYTES = 16 * 1024 * 1024
+MAX_NODES = 2_000_000
+MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 60
+
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:merge",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+class _NumberTooLong(ValueError):
+    pass
+
+
+class _ExactConstructor(RoundTripConstructor):
+    """Round-trip constructor that reads floats as exact decimals and refuses foreign tags."""
+
+    def construct_yaml_float(self, node: Any) -> Any:  # noqa: D102
+        text = str(node.value).replace("_", "")
+        if len(text) > MAX_NUMBER_CHARS:
+            raise _NumberTooLong(f"number {text[:20]}... is too long")
+        low = text.lower()
+        if low in (".nan", ".inf", "-.inf", "+.inf"):
+            raise ConstructorError(None, None, f"number {text} is not finite", node.start_mark)
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            raise ConstructorError(None, None, f"{text!r} is not a number", node.start_mark) from None
+
+    def construct_yaml_int(self, node: Any) -> Any:  # noqa: D102
+        if len(str(node.value)) > MAX_NUMBER_CHARS:
+            raise _NumberTooLong(f"number {str(node.value)[:20]}... is too long")
+        return int(super().construct_yaml_int(node))
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:  # noqa: D102
+        return str(node.value)  # times stay text; the models parse them with the campaign timezone
+
+    def construct_undefined(self, node: Any) -> Any:  # noqa: D102
+        raise ConstructorError(None, None, f"tag {node.tag!r} is not allowed (only plain YAML data is)", node.start_mark)
+
+
+_ExactConstructor.add_constructor("tag:yaml.org,2002:float", _ExactConstructor.construct_yaml_float)
+_ExactConstructor.add_constructor("tag:yaml.org,2002:int", _ExactConstructor.construct_yaml_int)
+_ExactConstructor.add_constructor("tag:yaml.org,2002:timestamp", _ExactConstructor.construct_yaml_timestamp)
+_ExactConstructor.add_constructor(None, _ExactConstructor.construct_undefined)
+
+
+@dataclass
+class Document:
+    """A loaded document: plain data (dicts, lists, str, int, Decimal, bool, None) and where each value is."""
+
+    data: Any
+    name: str = "<input>"
+    positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, loc: Loc) -> tuple[int, int]:
+        """1-based (line, column) of the value at ``loc``, or of its closest enclosing value."""
+        loc = tuple(loc)
+        while loc:
+            pos = self.positions.get(loc)
+            if pos is not None:
+                return pos
+            loc = loc[:-1]
+        return self.positions.get((), (1, 1))
+
+
+def _check_tags(node: Any, depth: int = 0) -> None:
+    stack = [(node, 0)]
+    seen: set[int] = set()
+    count = 0
+    while stack:
+        n, d = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        count += 1
+        if d > MAX_DEPTH:
+            raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", n.start_mark)
+        if count > MAX_NODES:
+            raise _Refused("document has too many values", n.start_mark)
+        if n.tag and not n.tag.startswith("tag:yaml.org,2002:") or (n.tag and n.tag not in _STANDARD_TAGS):
+            raise _Refused(f"tag {n.tag!r} is not allowed (only plain YAML data is)", n.start_mark)
+        if isinstance(n, SequenceNode):
+            stack.extend((c, d + 1) for c in n.value)
+        elif isinstance(n, MappingNode):
+            for k, v in n.value:
+                stack.append((k, d + 1))
+                stack.append((v, d + 1))
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.mark = mark
+
+
+def _plain(root: Any, positions: dict[Loc, tuple[int, int]]) -> Any:
+    """Copy ruamel's round-trip objects into plain Python data, recording positions, bounded in size."""
+    budget = [MAX_NODES]
+
+    def walk(obj: Any, loc: Loc, depth: int) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _Refused("document expands to too many values (alias expansion?)", None)
+        if depth > MAX_DEPTH:
+            raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", None)
+        if isinstance(obj, dict):
+            out: dict[Any, Any] = {}
+            lc = getattr(obj, "lc", None)
+            for k, v in obj.items():
+                key = k if isinstance(k, (str, int)) and not isinstance(k, bool) else str(k)
+                if lc is not None:
+                    try:
+                        line, col = lc.value(k)
+                        positions[loc + (key,)] = (line + 1, col + 1)
+                    except (KeyError, TypeError, AttributeError):
+                        pass
+                out[key] = walk(v, loc + (key,), depth + 1)
+            return out
+        if isinstance(obj, list):
+            lc = getattr(obj, "lc", None)
+            res = []
+            for i, v in enumerate(obj):
+                if lc is not None:
+                    try:
+                        line, col = lc.item(i)
+                        positions[loc + (i,)] = (line + 1, col + 1)
+                    except (KeyError, TypeError, AttributeError, IndexError):
+                        pass
+                res.append(walk(v, loc + (i,), depth + 1))
+            return res
+        if isinstance(obj, bool) or obj is None:
+            return obj
+        if isinstance(obj, int):
+            return int(obj)
+        if isinstance(obj, Decimal):
+            return obj
+        if isinstance(obj, str):
+            return str(obj)
+        return str(obj)
+
+    return walk(root, (), 0)
+
+
+def _problem(name: str, message: str, line: int = 1, col: int = 1, type_: str = "unreadable") -> InputError:
+    doc = Document(None, name, {(): (line, col)})
+    err = InputError(f"{name}:{line}:{col}: {message}", [Problem(type_, (), message)])
+    err.document = doc  # type: ignore[attr-defined]
+    return err
+
+
+def parse_text(text: str, name: str = "<input>") -> Document:
+    """Parse YAML or JSON text into a :class:`Document`; raise :class:`InputError` with a position."""
+    if len(text) > MAX_BYTES:
+        raise _problem(name, f"document is larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    if not text.strip():
+        raise _problem(name, "document is empty", type_="empty")
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Constructor = _ExactConstructor
+    yaml.allow_duplicate_keys = False
+    try:
+        node = yaml.compose(io.StringIO(text))
+        if node is None:
+            raise _problem(name, "document is empty", type_="empty")
+        _check_tags(node)
+        data = yaml.constructor.construct_document(node)
+    except _Refused as e:
+        line, col = (e.mark.line + 1, e.mark.column + 1) if e.mark is not None else (1, 1)
+        raise _problem(name, str(e), line, col, "refused") from None
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        msg = " ".join(x for x in (e.context, e.problem) if x) or "invalid YAML"
+        raise _problem(name, f"invalid YAML: {msg}", line, col, "yaml_syntax") from None
+    except (_NumberTooLong, ValueError) as e:
+        raise _problem(name, f"invalid value: {e}", type_="invalid_number") from None
+    except RecursionError:
+        raise _problem(name, "nesting too deep to read", type_="refused") from None
+    except YAMLError as e:
+        raise _problem(name, f"invalid YAML: {e}", type_="yaml_syntax") from None
+    positions: dict[Loc, tuple[int, int]] = {(): (node.start_mark.line + 1, node.start_mark.column + 1)}
+    try:
+        plain = _plain(data, positions)
+    except _Refused as e:
+        raise _problem(name, str(e), type_="refused") from None
+    except RecursionError:
+        raise _problem(name, "nesting too deep to read", type_="refused") from None
+    return Document(plain, name, positions)
+
+
+def read_file(path: str | os.PathLike[str]) -> Document:
+    """Read and parse a YAML/JSON file; unreadable input raises :class:`InputError`."""
+    p = Path(path)
+    name = str(path)
+    if not p.exists():
+        raise _problem(name, "no such file", type_="missing")
+    if not p.is_file():
+        raise _problem(name, "not a file", type_="not_a_file")
+    if p.stat().st_size > MAX_BYTES:
+        raise _problem(name, f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", type_="too_large")
+    raw = p.read_bytes()
+    if b"\x00" in raw[:8192]:
+        raise _problem(name, "binary file, not YAML or JSON text", type_="binary")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        before = raw[: e.start]
+        line = before.count(b"\n") + 1
+        col = e.start - (before.rfind(b"\n") + 1) + 1
+        raise _problem(name, f"not UTF-8 text (byte 0x{raw[e.start]:02x})", line, col, "encoding") from None
+    return parse_text(text, name)
+
+
+def load_source(source: Any, name: str | None = None) -> Document:
+    """A document from a path, YAML/JSON text or an in-memory mapping."""
+    if isinstance(source, Document):
+        return source
+    if isinstance(source, os.PathLike):
+        return read_file(source)
+    if isinstance(source, str):
+        if "\n" not in source and not source.lstrip().startswith(("{", "[")) and len(source) < 4096:
+            return read_file(source)
+        return parse_text(source, name or "<text>")
+    if isinstance(source, bytes):
+        try:
+            return parse_text(source.decode("utf-8-sig"), name or "<bytes>")
+        except UnicodeDecodeError:
+            raise _problem(name or "<bytes>", "not UTF-8 text", type_="encoding") from None
+    return Document(source, name or "<mapping>", {})

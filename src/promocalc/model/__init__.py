@@ -1,0 +1,1 @@
+"""Validated input models: the edge where configs and carts are checked."""

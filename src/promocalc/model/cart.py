@@ -1,0 +1,269 @@
+"""The cart (checkout request): checked by hand at the edge, fast, into plain objects.
+
+Pydantic would add more than the whole pricing pass costs for a typical cart,
+so carts are validated here directly; every problem is collected with its path.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import CartError, Loc, Problem, raise_problems
+from ..money import MoneyError, to_fen
+from ..timeutil import parse_time
+
+if TYPE_CHECKING:
+    from ..engine.compile import Compiled
+
+MAX_LINES = 10_000
+MAX_QTY = 1_000_000
+
+
+class Presale:
+    """A presale line's per-unit deposit, its value at the final payment, and the instant reduction."""
+
+    __slots__ = ("deposit", "deposit_value", "instant_off", "deposit_stage")
+
+    def __init__(self, deposit: int, deposit_value: int, instant_off: int, deposit_stage: bool) -> None:
+        self.deposit = deposit
+        self.deposit_value = deposit_value
+        self.instant_off = instant_off
+        self.deposit_stage = deposit_stage
+
+
+class Line:
+    """One cart line (an item with a quantity) of a shop."""
+
+    __slots__ = ("pos", "id", "shop", "item", "category", "price", "qty", "eligible", "presale")
+
+    def __init__(self, pos: int, id: str, shop: str, item: str, category: str, price: int, qty: int,
+                 eligible: bool = True, presale: Presale | None = None) -> None:  # fmt: skip
+        self.pos = pos
+        self.id = id
+        self.shop = shop
+        self.item = item
+        self.category = category
+        self.price = price
+        self.qty = qty
+        self.eligible = eligible
+        self.presale = presale
+
+
+class Cart:
+    """A validated cart: lines, buyer, wallet, named coupons (``use``), postage overrides and time."""
+
+    __slots__ = ("lines", "buyer_id", "credit", "groups", "allowance", "coupons", "vouchers", "use", "postage", "at")
+
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.buyer_id = ""
+        self.credit = 0
+        self.groups: frozenset[str] = frozenset()
+        self.allowance = 0
+        self.coupons: list[str] = []
+        self.vouchers: dict[str, int] = {}
+        self.use: list[str] | None = None
+        self.postage: dict[str, int] = {}
+        self.at: float | None = None
+
+
+def _str(v: Any, loc: Loc, problems: list[Problem], what: str) -> str:
+    if isinstance(v, str) and v:
+        return v
+    if isinstance(v, int) and not isinstance(v, bool):
+        return str(v)
+    problems.append(Problem("type", loc, f"{what} must be a non-empty string, got {v!r}"))
+    return ""
+
+
+def _money(v: Any, loc: Loc, problems: list[Problem]) -> int:
+    try:
+        return to_fen(v)
+    except MoneyError as e:
+        problems.append(Problem("money", loc, str(e)))
+        return 0
+
+
+def _int(v: Any, loc: Loc, problems: list[Problem], what: str, lo: int, hi: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        problems.append(Problem("type", loc, f"{what} must be a whole number, got {v!r}"))
+        return lo
+    if not lo <= v <= hi:
+        problems.append(Problem("range", loc, f"{what} {v} must be between {lo} and {hi}"))
+        return lo
+    return v
+
+
+def parse_cart(data: Any, camp: Compiled) -> Cart:
+    """Validate a cart mapping against a compiled campaign; raise :class:`CartError` listing every problem."""
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        raise CartError("a cart must be a mapping", [Problem("type", (), "a cart must be a mapping")])
+    cart = Cart()
+    at = data.get("at")
+    if at is not None:
+        try:
+            cart.at = parse_time(at, camp.tz)
+        except ValueError as e:
+            problems.append(Problem("time", ("at",), str(e)))
+    buyer = data.get("buyer") or {}
+    if not isinstance(buyer, dict):
+        problems.append(Problem("type", ("buyer",), "buyer must be a mapping"))
+        buyer = {}
+    if "id" in buyer:
+        cart.buyer_id = _str(buyer["id"], ("buyer", "id"), problems, "buyer id")
+    if "credit" in buyer:
+        cart.credit = _int(buyer["credit"], ("buyer", "credit"), problems, "credit", 0, 10**9)
+    groups = buyer.get("groups") or []
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+        problems.append(Problem("type", ("buyer", "groups"), "groups must be a list of group names"))
+    else:
+        cart.groups = frozenset(groups)
+    if buyer.get("allowance_balance") is not None:
+        cart.allowance = _money(buyer["allowance_balance"], ("buyer", "allowance_balance"), problems)
+
+    lines = data.get("lines")
+    if not isinstance(lines, list) or not lines:
+        problems.append(Problem("missing" if lines is None else "type", ("lines",), "a cart needs a non-empty list of lines"))
+        lines = []
+    elif len(lines) > MAX_LINES:
+        problems.append(Problem("too_many", ("lines",), f"a cart has at most {MAX_LINES} lines, got {len(lines)}"))
+        lines = []
+    shops = camp.shops
+    seen: set[str] = set()
+    for i, raw in enumerate(lines):
+        loc: Loc = ("lines", i)
+        if not isinstance(raw, dict):
+            problems.append(Problem("type", loc, "a line must be a mapping"))
+            continue
+        missing = [k for k in ("id", "shop", "item", "category", "price", "qty") if k not in raw]
+        if missing:
+            problems.append(Problem("missing", loc, f"line is missing {', '.join(missing)}"))
+            continue
+        lid = _str(raw["id"], loc + ("id",), problems, "line id")
+        if lid in seen:
+            problems.append(Problem("duplicate_id", loc + ("id",), f"line id {lid!r} is used twice"))
+        seen.add(lid)
+        shop = _str(raw["shop"], loc + ("shop",), problems, "shop")
+        if shop and shop not in shops:
+            from .semantics import suggest
+
+            problems.append(Problem("unknown_shop", loc + ("shop",), f"unknown shop {shop!r}{suggest(shop, shops)}"))
+        item = _str(raw["item"], loc + ("item",), problems, "item")
+        category = _str(raw["category"], loc + ("category",), problems, "category")
+        price = _money(raw["price"], loc + ("price",), problems)
+        qty = _int(raw["qty"], loc + ("qty",), problems, "qty", 1, MAX_QTY)
+        eligible = raw.get("platform_eligible", True)
+        if not isinstance(eligible, bool):
+            problems.append(Problem("type", loc + ("platform_eligible",), "platform_eligible must be true or false"))
+            eligible = True
+        presale = None
+        ps = raw.get("presale")
+        if ps is not None:
+            presale = _presale(ps, price, loc + ("presale",), problems)
+        cart.lines.append(Line(i, lid, shop, item, category, price, qty, eligible, presale))
+
+    postage = data.get("postage") or {}
+    if not isinstance(postage, dict):
+        problems.append(Problem("type", ("postage",), "postage must map shop ids to amounts"))
+    else:
+        for sid, amount in postage.items():
+            if sid not in shops:
+                problems.append(Problem("unknown_shop", ("postage", sid), f"unknown shop {sid!r}"))
+            cart.postage[sid] = _money(amount, ("postage", sid), problems)
+
+    wallet = data.get("wallet") or {}
+    if not isinstance(wallet, dict):
+        problems.append(Problem("type", ("wallet",), "wallet must be a mapping"))
+        wallet = {}
+    coupons = wallet.get("coupons") or []
+    by_id = camp.by_id
+    if not isinstance(coupons, list):
+        problems.append(Problem("type", ("wallet", "coupons"), "coupons must be a list of coupon ids"))
+        coupons = []
+    for j, cid in enumerate(coupons):
+        p = by_id.get(cid) if isinstance(cid, str) else None
+        if p is None or not p.is_coupon:
+            from .semantics import suggest
+
+            known = [x.id for x in camp.promos if x.is_coupon]
+            what = "is not a coupon" if p is not None else "is not a coupon of this campaign"
+            problems.append(Problem("unknown_coupon", ("wallet", "coupons", j), f"{cid!r} {what}{suggest(str(cid), known)}"))
+        elif cid in cart.coupons:
+            problems.append(Problem("duplicate", ("wallet", "coupons", j), f"coupon {cid!r} is listed twice"))
+        else:
+            cart.coupons.append(cid)
+    vouchers = wallet.get("vouchers") or {}
+    if not isinstance(vouchers, dict):
+        problems.append(Problem("type", ("wallet", "vouchers"), "vouchers must map voucher ids to counts"))
+        vouchers = {}
+    for vid, n in vouchers.items():
+        p = by_id.get(vid)
+        if p is None or not p.is_voucher:
+            problems.append(Problem("unknown_voucher", ("wallet", "vouchers", vid), f"{vid!r} is not a category voucher of this campaign"))
+        cart.vouchers[vid] = _int(n, ("wallet", "vouchers", vid), problems, "voucher count", 0, 1_000_000)
+
+    use = data.get("use")
+    if use is not None:
+        if not isinstance(use, list):
+            problems.append(Problem("type", ("use",), "use must be a list of coupon ids"))
+        else:
+            cart.use = []
+            for j, cid in enumerate(use):
+                if cid not in cart.coupons:
+                    problems.append(Problem("not_held", ("use", j), f"coupon {cid!r} is not in the wallet"))
+                elif cid in cart.use:
+                    problems.append(Problem("duplicate", ("use", j), f"coupon {cid!r} is named twice"))
+                else:
+                    cart.use.append(cid)
+            problems += _card_rules(cart.use, camp)
+    raise_problems(CartError, problems)
+    return cart
+
+
+def _presale(ps: Any, price: int, loc: Loc, problems: list[Problem]) -> Presale | None:
+    if not isinstance(ps, dict) or "deposit" not in ps:
+        problems.append(Problem("missing", loc, "presale needs at least a deposit"))
+        return None
+    deposit = _money(ps["deposit"], loc + ("deposit",), problems)
+    value = _money(ps["deposit_value"], loc + ("deposit_value",), problems) if ps.get("deposit_value") is not None else deposit
+    instant = _money(ps.get("instant_off") or 0, loc + ("instant_off",), problems)
+    stage = ps.get("stage", "final")
+    if stage not in ("final", "deposit"):
+        problems.append(Problem("value", loc + ("stage",), f"stage must be 'final' or 'deposit', got {stage!r}"))
+    if value < deposit:
+        problems.append(Problem("value", loc + ("deposit_value",), "deposit_value must not be below the deposit"))
+    if value + instant > price:
+        problems.append(Problem("value", loc, "deposit_value + instant_off exceed the price: the tail would be negative"))
+    return Presale(deposit, value, instant, stage == "deposit")
+
+
+def _card_rules(use: list[str], camp: Compiled) -> list[Problem]:
+    """A named combination must keep RULES 6: one card kind per shop, one shop coupon, one coupon per item."""
+    out: list[Problem] = []
+    kinds: dict[str, str] = {}
+    shop_cards: dict[str, str] = {}
+    items: dict[tuple[str, str], str] = {}
+    for j, cid in enumerate(use):
+        p = camp.by_id[cid]
+        if p.card_kind is None:
+            continue
+        shop = p.shop or ""
+        if shop in kinds and kinds[shop] != p.card_kind:
+            out.append(Problem("one_card_kind_per_shop", ("use", j),
+                               f"{cid!r} is a {p.card_kind} but shop {shop!r} already uses a {kinds[shop]}: "
+                               "one kind of card per shop"))
+            continue
+        kinds[shop] = p.card_kind
+        if p.card_kind in ("shop_coupon", "red_packet"):
+            if shop in shop_cards:
+                out.append(Problem("one_coupon_per_shop", ("use", j),
+                                   f"{cid!r}: shop {shop!r} already uses {shop_cards[shop]!r}; one per shop order"))
+            shop_cards[shop] = cid
+        else:
+            item = next(iter(p.items or ()), "")
+            if (shop, item) in items:
+                out.append(Problem("one_coupon_per_item", ("use", j),
+                                   f"{cid!r}: item {item!r} already uses {items[(shop, item)]!r}; one per item"))
+            items[(shop, item)] = cid
+    return out

@@ -1,0 +1,345 @@
+"""The campaign config (``promocalc: 1``) as frozen pydantic models, validated once at the edge."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Tag,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic import Discriminator
+
+from ..money import Rounding, to_fen, to_rate
+
+_MONEY_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$"},
+        {"type": "number", "minimum": 0, "multipleOf": 0.01},
+    ],
+    "description": "yuan, at most two decimals",
+}
+
+Money = Annotated[int, BeforeValidator(to_fen), WithJsonSchema(_MONEY_SCHEMA)]
+"""Money in yuan at the edge, held as integer fen."""
+
+
+def _rate(v: object) -> Decimal:
+    return Decimal(to_rate(v).numerator) / Decimal(to_rate(v).denominator)
+
+
+Rate = Annotated[
+    Decimal,
+    BeforeValidator(_rate),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}),
+]
+
+_TIER_RE = re.compile(r"^\s*([0-9.]+)\s*-\s*([0-9.]+)\s*$")
+
+
+def _tier(v: object) -> object:
+    if isinstance(v, str):
+        m = _TIER_RE.match(v)
+        if not m:
+            raise ValueError(f"tier {v!r} is not written 'SPEND-OFF' like '300-20'")
+        return {"spend": m.group(1), "off": m.group(2)}
+    return v
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class MoneyTier(_Frozen):
+    """``{spend, off}`` (满spend减off) or ``{spend, rate}`` (满spend打rate折); written ``"300-20"``."""
+
+    spend: Money
+    off: Money | None = None
+    rate: Rate | None = None
+
+    @model_validator(mode="after")
+    def _one_benefit(self) -> MoneyTier:
+        if (self.off is None) == (self.rate is None):
+            raise ValueError("a tier gives exactly one of 'off' or 'rate'")
+        if self.spend <= 0:
+            raise ValueError("a tier's spend must be above 0")
+        return self
+
+
+TierSpec = Annotated[
+    MoneyTier,
+    BeforeValidator(_tier),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d+(\.\d{1,2})?-\d+(\.\d{1,2})?$"},
+                {"type": "object", "properties": {"spend": _MONEY_SCHEMA, "off": _MONEY_SCHEMA, "rate": {"type": "number"}}},
+            ]
+        }
+    ),
+]
+
+
+class ItemsTier(_Frozen):
+    """A quantity tier: ``{items: 2, rate: 0.9}`` (满2件9折) or ``{items: 2, off: 99}`` (第二件…)."""
+
+    items: int = Field(ge=1, le=100_000)
+    off: Money | None = None
+    rate: Rate | None = None
+
+    @model_validator(mode="after")
+    def _one_benefit(self) -> ItemsTier:
+        if (self.off is None) == (self.rate is None):
+            raise ValueError("a tier gives exactly one of 'off' or 'rate'")
+        return self
+
+
+Time = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+class WindowModel(_Frozen):
+    """A half-open time window ``[start, end)``; naive times are in the campaign timezone."""
+
+    start: Time | None = None
+    end: Time | None = None
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _iso(cls, v: object) -> object:
+        from datetime import datetime
+
+        if v is None:
+            return v
+        if hasattr(v, "isoformat"):
+            v = v.isoformat()
+        if not isinstance(v, str):
+            raise ValueError(f"time {v!r} is not an ISO 8601 date-time string")
+        try:
+            datetime.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"time {v!r} is not an ISO 8601 date-time like '2016-11-11T10:00'") from None
+        return v
+
+
+class Calendar(_Frozen):
+    """The campaign calendar (RULES 13): setup, edit deadline, preheat (shown) and effective (applied)."""
+
+    threshold_setup: WindowModel | None = None
+    threshold_edit_deadline: Time | None = None
+    preheat: WindowModel | None = None
+    effective: WindowModel | None = None
+
+
+class CampaignInfo(_Frozen):
+    """The ``campaign:`` block."""
+
+    id: str = Field(min_length=1, max_length=200)
+    name: str | None = None
+    currency: Literal["CNY"] = "CNY"
+    timezone: str = "Asia/Shanghai"
+    ruleset: Literal["sequential", "parallel"] = "sequential"
+    negative_lines: Literal["cap", "reject"] = "cap"
+    calendar: Calendar | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {v!r} (use an IANA name like 'Asia/Shanghai')") from None
+        return v
+
+
+class Category(_Frozen):
+    """A first-level category and the voucher threshold groups offered for it."""
+
+    name: str | None = None
+    voucher_groups: dict[str, list[TierSpec]] = Field(default_factory=dict)
+
+
+class Shop(_Frozen):
+    """A shop: campaign membership, voucher group choices, own cross-shop tier, postage, customer groups."""
+
+    name: str | None = None
+    campaign_member: bool = False
+    voucher_groups: dict[str, str] = Field(default_factory=dict)
+    cross_shop_tier: TierSpec | dict[str, TierSpec] | None = None
+    postage: Money = 0
+    customer_groups: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Scope(_Frozen):
+    """Which lines a promotion covers; all given parts must match."""
+
+    items: list[str] | None = None
+    categories: list[str] | None = None
+    exclude_items: list[str] = Field(default_factory=list)
+
+
+LEVELS = ("normal", "fine", "premium", "bluebook", "diamond", "vip")
+
+
+class Audience(_Frozen):
+    """Who may use a promotion: a minimum member level and customer groups."""
+
+    min_level: Literal["normal", "fine", "premium", "bluebook", "diamond", "vip"] | None = None
+    include_groups: list[str] = Field(default_factory=list)
+    exclude_groups: list[str] = Field(default_factory=list)
+
+
+Funder = Literal["merchant", "platform"]
+Returns = Literal["all_or_nothing", "per_order", "never"]
+
+
+class _Promotion(_Frozen):
+    id: str = Field(min_length=1, max_length=200)
+    name: str | None = None
+    valid: WindowModel | list[WindowModel] | None = None
+    audience: Audience | None = None
+    funded_by: Funder | None = None
+    counts_toward_lowest_price: bool = True
+    returns: Returns | None = None
+    excludes: list[str] = Field(default_factory=list)
+    scope: Scope | None = None
+
+
+class _ShopPromotion(_Promotion):
+    shop: str
+
+
+class _ItemLevel(_ShopPromotion):
+    campaign_price: bool = False
+    limit_qty: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class PricePromotion(_ItemLevel):
+    """Layer 1: a set unit price (大促价 when ``campaign_price``)."""
+
+    kind: Literal["price"]
+    price: Money
+
+
+class RatePromotion(_ItemLevel):
+    """Layer 1: unit price × rate, rounded per unit by ``rounding``."""
+
+    kind: Literal["rate"]
+    rate: Rate
+    rounding: Rounding = Rounding.HALF_UP
+
+
+class AmountOffPromotion(_ItemLevel):
+    """Layer 1: unit price minus ``off``, floored at zero."""
+
+    kind: Literal["amount_off"]
+    off: Money
+
+
+class _Tiered(_ShopPromotion):
+    tiers: list[TierSpec] | None = Field(default=None, min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _needs_tiers(self) -> Any:
+        if self.tiers is None and getattr(self, "every", None) is None:
+            raise ValueError("give 'tiers' (stepped) or 'every' (repeating)")
+        if self.tiers is not None and getattr(self, "every", None) is not None:
+            raise ValueError("give either 'tiers' or 'every', not both")
+        return self
+
+
+class ShopReduction(_Tiered):
+    """Layer 2: 店铺满减, stepped tiers or repeating ``every`` with ``max_off``."""
+
+    kind: Literal["shop_reduction"]
+    every: TierSpec | None = None
+    max_off: Money | None = None
+
+
+class QuantityDeal(_ShopPromotion):
+    """Layer 2: 满件折 / 第N件, tiers counted in units."""
+
+    kind: Literal["quantity_deal"]
+    tiers: list[ItemsTier] = Field(min_length=1, max_length=20)
+
+
+class ShopCoupon(_Tiered):
+    """Layer 3: a shop coupon (店铺优惠券), 满X减Y over the shop's lines in scope."""
+
+    kind: Literal["shop_coupon"]
+
+
+class ItemCoupon(_Tiered):
+    """Layer 3: an item coupon (商品优惠券); its scope names exactly one item."""
+
+    kind: Literal["item_coupon"]
+
+
+class ShopRedPacket(_ShopPromotion):
+    """Layer 3: a shop red packet (店铺红包): ``off`` with no threshold."""
+
+    kind: Literal["shop_red_packet"]
+    off: Money
+
+
+class CategoryVoucher(_Promotion):
+    """Layer 4: the category voucher (天猫购物券), pooled over identical threshold groups."""
+
+    kind: Literal["category_voucher"]
+    face_value: Money = 1000
+    max_per_checkout: int = Field(default=30, ge=1, le=1000)
+    presale_tail: Literal["strict", "inclusive"] = "strict"
+
+
+class CrossShopReduction(_Promotion):
+    """Layer 4: 跨店满减 (``every``), or the allowance (购物津贴) when ``balance_capped``."""
+
+    kind: Literal["cross_shop_reduction"]
+    every: TierSpec
+    max_off: Money | None = None
+    balance_capped: bool = False
+
+
+class CategoryCoupon(_Promotion):
+    """Layer 4: a category coupon (品类券) over the categories in scope, across shops."""
+
+    kind: Literal["category_coupon"]
+    tiers: list[TierSpec] = Field(min_length=1, max_length=20)
+
+
+PROMOTION_KINDS = {
+    "price": PricePromotion,
+    "rate": RatePromotion,
+    "amount_off": AmountOffPromotion,
+    "shop_reduction": ShopReduction,
+    "quantity_deal": QuantityDeal,
+    "shop_coupon": ShopCoupon,
+    "item_coupon": ItemCoupon,
+    "shop_red_packet": ShopRedPacket,
+    "category_voucher": CategoryVoucher,
+    "cross_shop_reduction": CrossShopReduction,
+    "category_coupon": CategoryCoupon,
+}
+
+Promotion = Annotated[
+    Union[tuple(Annotated[cls, Tag(kind)] for kind, cls in PROMOTION_KINDS.items())],  # type: ignore[valid-type]
+    Discriminator("kind"),
+]
+
+
+class Config(_Frozen):
+    """A whole campaign config document (``promocalc: 1``)."""
+
+    promocalc: Literal[1]
+    campaign: CampaignInfo
+    categories: dict[str, Category] = Field(default_factory=dict)
+    shops: dict[str, Shop] = Field(default_factory=dict)
+    promotions: list[Promotion] = Field(default_factory=list, max_length=100_000)  # type: ignore[valid-type]

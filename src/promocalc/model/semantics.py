@@ -1,0 +1,137 @@
+"""Meaning checks on a schema-valid config (RULES 13): references resolve, ids are unique, tiers make sense.
+
+Each check returns :class:`~promocalc.errors.Problem` objects located by their path in the document,
+so that every problem of a config is reported at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from ..errors import Problem
+from .config import Config, MoneyTier
+
+SHOP_KINDS = {"price", "rate", "amount_off", "shop_reduction", "quantity_deal", "shop_coupon", "item_coupon",
+              "shop_red_packet"}  # fmt: skip
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest valid name, or ``""``."""
+    best = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {best[0]!r}?" if best else ""
+
+
+def check_tiers(tiers: list[MoneyTier], loc: tuple[str | int, ...], coupon: bool = False) -> list[Problem]:
+    """Tiers strictly increasing in spend and off; every off below its spend (coupons: by at least 0.01)."""
+    out = []
+    for i, t in enumerate(tiers):
+        if t.off is not None:
+            if t.off >= t.spend:
+                what = "a coupon's threshold must exceed its face value by at least 0.01" if coupon else (
+                    "off must be below spend")
+                out.append(Problem("off_not_below_spend", loc + (i,), f"tier {_label(t)}: {what}"))
+            if t.off <= 0:
+                out.append(Problem("off_not_positive", loc + (i,), f"tier {_label(t)}: off must be above 0"))
+        if i:
+            prev = tiers[i - 1]
+            if t.spend <= prev.spend:
+                out.append(Problem("tiers_not_increasing", loc + (i,),
+                                   f"tier {_label(t)}: spend must be above the previous tier's {_label(prev)}"))
+            elif prev.off is not None and t.off is not None and t.off <= prev.off:
+                out.append(Problem("tiers_not_increasing", loc + (i,),
+                                   f"tier {_label(t)}: off must be above the previous tier's {_label(prev)}"))
+            elif prev.rate is not None and t.rate is not None and t.rate >= prev.rate:
+                out.append(Problem("tiers_not_increasing", loc + (i,),
+                                   f"tier {_label(t)}: rate must be below the previous tier's {_label(prev)}"))
+    return out
+
+
+def _label(t: MoneyTier) -> str:
+    from ..money import fmt
+
+    return f"{fmt(t.spend)}-{fmt(t.off)}" if t.off is not None else f"{fmt(t.spend)}@{t.rate}"
+
+
+def check_references(cfg: Config) -> list[Problem]:
+    """Errors a campaign cannot be compiled with: duplicate ids, unresolved references, unusable tiers."""
+    out: list[Problem] = []
+    shops = cfg.shops
+    cats = cfg.categories
+    ids: dict[str, int] = {}
+    for i, p in enumerate(cfg.promotions):
+        if p.id in ids:
+            out.append(Problem("duplicate_id", ("promotions", i, "id"),
+                               f"promotion id {p.id!r} is already used by promotions[{ids[p.id]}]"))
+        else:
+            ids[p.id] = i
+    for ci, (cid, cat) in enumerate(cats.items()):
+        for gid, tiers in cat.voucher_groups.items():
+            loc = ("categories", cid, "voucher_groups", gid)
+            if not 1 <= len(tiers) <= 3:
+                out.append(Problem("group_size", loc, f"voucher group {gid!r} of {cid!r} has {len(tiers)} tiers; "
+                                   "a group has 1 to 3"))
+            out += check_tiers(tiers, loc)
+            if any(t.off is None for t in tiers):
+                out.append(Problem("voucher_tier_rate", loc, f"voucher group {gid!r} tiers must give an amount off"))
+    faces = [p.face_value for p in cfg.promotions if p.kind == "category_voucher"]
+    for sid, shop in shops.items():
+        for cat, group in shop.voucher_groups.items():
+            loc = ("shops", sid, "voucher_groups", cat)
+            if cat not in cats:
+                out.append(Problem("unknown_category", loc, f"unknown category {cat!r}{suggest(cat, cats)}"))
+            elif group not in cats[cat].voucher_groups:
+                offered = cats[cat].voucher_groups
+                hint = suggest(group, offered) or " (offered: {})".format(", ".join(offered) or "none")
+                out.append(Problem("unknown_group", loc, f"group {group!r} is not offered for category {cat!r}{hint}"))
+        if isinstance(shop.cross_shop_tier, dict):
+            for pid in shop.cross_shop_tier:
+                if pid not in ids:
+                    out.append(Problem("unknown_promotion", ("shops", sid, "cross_shop_tier", pid),
+                                       f"unknown promotion {pid!r}{suggest(pid, ids)}"))
+                elif cfg.promotions[ids[pid]].kind != "cross_shop_reduction":
+                    out.append(Problem("wrong_kind", ("shops", sid, "cross_shop_tier", pid),
+                                       f"{pid!r} is not a cross_shop_reduction"))
+    for i, p in enumerate(cfg.promotions):
+        loc = ("promotions", i)
+        shop = getattr(p, "shop", None)
+        if p.kind in SHOP_KINDS and shop not in shops:
+            out.append(Problem("unknown_shop", loc + ("shop",), f"unknown shop {shop!r}{suggest(str(shop), shops)}"))
+        for j, ex in enumerate(p.excludes):
+            if ex not in ids:
+                out.append(Problem("unknown_promotion", loc + ("excludes", j), f"unknown promotion {ex!r}{suggest(ex, ids)}"))
+            elif ex == p.id:
+                out.append(Problem("self_exclusion", loc + ("excludes", j), f"{p.id!r} excludes itself"))
+        if p.scope is not None:
+            for j, c in enumerate(p.scope.categories or []):
+                if c not in cats:
+                    out.append(Problem("unknown_category", loc + ("scope", "categories", j),
+                                       f"unknown category {c!r}{suggest(c, cats)}"))
+        tiers = getattr(p, "tiers", None)
+        if tiers and p.kind != "quantity_deal":
+            out += check_tiers(tiers, loc + ("tiers",), coupon=p.kind in ("shop_coupon", "item_coupon", "category_coupon"))
+        if p.kind == "quantity_deal":
+            for j in range(1, len(p.tiers)):
+                if p.tiers[j].items <= p.tiers[j - 1].items:
+                    out.append(Problem("tiers_not_increasing", loc + ("tiers", j), "item counts must increase"))
+        every = getattr(p, "every", None)
+        if every is not None:
+            if every.off is None:
+                out.append(Problem("every_needs_off", loc + ("every",), "a repeating tier gives an amount off"))
+            elif every.off >= every.spend:
+                out.append(Problem("off_not_below_spend", loc + ("every",), "off must be below spend"))
+        if p.kind == "item_coupon" and (p.scope is None or not p.scope.items or len(p.scope.items) != 1):
+            out.append(Problem("item_coupon_scope", loc + ("scope",), "an item coupon's scope names exactly one item"))
+        if p.kind == "category_voucher":
+            if p.face_value <= 0:
+                out.append(Problem("face_value", loc + ("face_value",), "face_value must be above 0"))
+    if faces:
+        face = faces[0]
+        for cid, cat in cats.items():
+            for gid, tiers in cat.voucher_groups.items():
+                for j, t in enumerate(tiers):
+                    if t.off is not None and face and t.off % face:
+                        out.append(Problem("off_not_multiple_of_face", ("categories", cid, "voucher_groups", gid, j),
+                                           f"voucher off {t.off / 100:.2f} is not a multiple of the face value "
+                                           f"{face / 100:.2f}"))
+    return out

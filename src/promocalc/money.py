@@ -1,0 +1,102 @@
+"""Money as integer fen: parsing, formatting and the named rounding policies.
+
+No float ever carries money. Amounts come in as strings, ints or
+:class:`decimal.Decimal` and are held as ``int`` fen from then on.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from fractions import Fraction
+
+_MONEY_RE = re.compile(r"^\s*(-?)(\d{1,15})(?:\.(\d{0,2}))?\s*$")
+MAX_FEN = 10**17  # a billion billion yuan: anything larger is hostile input
+
+
+class MoneyError(ValueError):
+    """An amount that is not a valid CNY amount (e.g. three decimals)."""
+
+
+def to_fen(value: object, *, allow_negative: bool = False) -> int:
+    """Parse ``"199.00"``, ``199``, or ``Decimal("199.5")`` into fen; reject floats and fractions of a fen."""
+    if isinstance(value, str):
+        m = _MONEY_RE.match(value)
+        if m is None:
+            if re.match(r"^\s*-?\d+\.\d{3,}\s*$", value):
+                raise MoneyError(f"amount {value!r} has more than two decimals")
+            raise MoneyError(f"amount {value!r} is not a number of yuan like '199.00'")
+        sign, whole, frac = m.groups()
+        fen = int(whole) * 100 + int((frac or "").ljust(2, "0"))
+        fen = -fen if sign else fen
+    elif isinstance(value, bool):
+        raise MoneyError(f"amount {value!r} is not a number")
+    elif isinstance(value, int):
+        fen = value * 100
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise MoneyError(f"amount {value} is not finite")
+        try:
+            scaled = value.scaleb(2)
+            if scaled != scaled.to_integral_value():
+                raise MoneyError(f"amount {value} has more than two decimals")
+            if abs(value.adjusted()) > 20:
+                raise MoneyError(f"amount {value} is out of range")
+            fen = int(scaled)
+        except InvalidOperation:
+            raise MoneyError(f"amount {value} is out of range") from None
+    elif isinstance(value, float):
+        raise MoneyError(f"amount {value!r} is a float; write money as a string like '199.00' or a Decimal")
+    else:
+        raise MoneyError(f"amount {value!r} is not a number of yuan")
+    if abs(fen) > MAX_FEN:
+        raise MoneyError(f"amount {value} is out of range")
+    if fen < 0 and not allow_negative:
+        raise MoneyError(f"amount {value} is negative")
+    return fen
+
+
+def fmt(fen: int) -> str:
+    """Format fen as a yuan string with two decimals: ``12345 -> "123.45"``."""
+    sign = "-" if fen < 0 else ""
+    q, r = divmod(abs(fen), 100)
+    return f"{sign}{q}.{r:02d}"
+
+
+def to_decimal(fen: int) -> Decimal:
+    """Fen as an exact :class:`~decimal.Decimal` of yuan."""
+    return Decimal(fen).scaleb(-2)
+
+
+def to_rate(value: object) -> Fraction:
+    """Parse a rate (the fraction paid, 8.5折 = 0.85) exactly; it must lie strictly between 0 and 1."""
+    if isinstance(value, bool):
+        raise MoneyError(f"rate {value!r} is not a number")
+    if isinstance(value, float):
+        value = Decimal(repr(value))  # rates are not money: a float literal is read as written
+    try:
+        frac = Fraction(Decimal(value) if isinstance(value, str) else value)  # type: ignore[arg-type]
+    except (InvalidOperation, ValueError, TypeError):
+        raise MoneyError(f"rate {value!r} is not a number") from None
+    if frac.denominator > 10**6:
+        raise MoneyError(f"rate {value} has too many decimals")
+    if not 0 < frac < 1:
+        raise MoneyError(f"rate {value} must lie strictly between 0 and 1 (the fraction paid)")
+    return frac
+
+
+class Rounding(str, Enum):
+    """Named rounding policies for amounts that fall between fen."""
+
+    HALF_UP = "half_up"
+    DROP_FEN = "drop_fen"  # 抹分: truncate to 0.1 yuan
+    DROP_JIAO = "drop_jiao"  # 抹角: truncate to whole yuan
+
+
+def round_fraction(num: int, den: int, mode: Rounding = Rounding.HALF_UP) -> int:
+    """Round the non-negative amount ``num/den`` fen to whole fen by ``mode``."""
+    if mode is Rounding.HALF_UP:
+        return (2 * num + den) // (2 * den)
+    step = 10 if mode is Rounding.DROP_FEN else 100
+    return (num // den) // step * step
