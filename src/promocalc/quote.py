@@ -196,6 +196,12 @@ class Quote:
         """The quote as JSON text (FORMATS.md)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
+    def to_text(self, locale: str = "zh_CN") -> str:
+        """The quote as a receipt a person reads (``zh_CN`` or ``en_US``)."""
+        from .receipt import render_quote
+
+        return render_quote(self.to_dict(), locale, {s.promo.id: s.tiers for s in self.not_applied})
+
     def _repr_html_(self) -> str:
         d = self.to_dict()
         rows = "".join(
@@ -239,6 +245,8 @@ def _skipped_json(s: Skipped) -> dict[str, Any]:
     d: dict[str, Any] = {"id": s.promo.id, "kind": s.promo.kind, "layer": LAYER_NAMES[s.promo.layer], "reason": s.reason}
     if s.gap is not None:
         d["gap"] = fmt(s.gap) if not (s.promo.threshold and s.promo.threshold.by_items) else s.gap
+    if s.tiers is not None:
+        d["tiers"] = s.tiers.describe()
     if s.by is not None:
         d["by"] = s.by
     if s.detail is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..allocation import allocate
 from ..model.cart import Cart, Line
+from ..thresholds import Threshold
 from .compiled import Promo
 
 
@@ -28,15 +29,16 @@ class Applied:
 class Skipped:
     """An instrument that did not apply, with a stable reason code and, for thresholds, the gap."""
 
-    __slots__ = ("promo", "reason", "gap", "by", "detail")
+    __slots__ = ("promo", "reason", "gap", "by", "detail", "tiers")
 
     def __init__(self, promo: Promo, reason: str, gap: int | None = None, by: str | None = None,
-                 detail: str | None = None) -> None:  # fmt: skip
+                 detail: str | None = None, tiers: Threshold | None = None) -> None:  # fmt: skip
         self.promo = promo
         self.reason = reason
         self.gap = gap
         self.by = by
         self.detail = detail
+        self.tiers = tiers or promo.threshold
 
 
 class Context:

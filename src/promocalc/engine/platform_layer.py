@@ -74,13 +74,15 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
     wanting = []
     pool_notes: list[dict[str, object]] = []
     best_gap: int | None = None
+    best_tiers: Threshold | None = None
     for t, members in _pools([i for i in idx if i in key_of], key_of):
         base = sum(measure[i] for i in members)
         off = t.discount(base)
         wants = off // face
         gap = t.gap(base)
         if wants <= 0:
-            best_gap = gap if best_gap is None else min(best_gap, gap)
+            if best_gap is None or gap < best_gap:
+                best_gap, best_tiers = gap, t
             pool_notes.append(_pool_info(t, members, base, 0, ctx, {"reason": "threshold_not_met", "gap": gap}))
             continue
         if not ctx.reject:
@@ -89,7 +91,7 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
                 continue
         wanting.append((t, members, wants, base))
     if not wanting:
-        return Skipped(p, "threshold_not_met", gap=best_gap)
+        return Skipped(p, "threshold_not_met", gap=best_gap, tiers=best_tiers)
     available = min(p.max_per_checkout, held)
     shares: dict[int, int] = {}
     used = 0
@@ -124,18 +126,20 @@ def cross_shop(ctx: Context, p: Promo, idx: list[int], run: list[int], plan: Pla
     measure = ctx.a1 if ctx.parallel else run
     wanting = []
     best_gap: int | None = None
+    best_tiers: Threshold | None = None
     notes: list[dict[str, object]] = []
     for t, members in _pools(idx, key_of):  # type: ignore[arg-type]
         base = sum(measure[i] for i in members)
         off = min(t.discount(base), base)
         if off <= 0:
             gap = t.gap(base)
-            best_gap = gap if best_gap is None else min(best_gap, gap)
+            if best_gap is None or gap < best_gap:
+                best_gap, best_tiers = gap, t
             notes.append(_pool_info(t, members, base, 0, ctx, {"reason": "threshold_not_met", "gap": gap}))
             continue
         wanting.append((t, members, off, base))
     if not wanting:
-        return Skipped(p, "threshold_not_met", gap=best_gap)
+        return Skipped(p, "threshold_not_met", gap=best_gap, tiers=best_tiers)
     balance = plan.balance if p.balance_capped else None
     if balance is not None and balance <= 0:
         return Skipped(p, "no_allowance_balance")

@@ -1,0 +1,158 @@
+"""The ``promocalc`` command line: quote, refund, check, simulate, schema.
+
+Errors go to stderr one per line as ``FILE:LINE:COL: message``; no traceback ever reaches a user.
+Exit codes: 0 success, 1 invalid cart / refunds / config problems, 2 unusable input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from .errors import CartError, ConfigError, InputError, PromocalcError
+from .io.documents import Document, read_file
+from .io.report import located
+
+EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+
+
+class Failure(Exception):
+    """Stop a command with lines for stderr and an exit code."""
+
+    def __init__(self, lines: list[str], code: int) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+        self.code = code
+
+
+def report(err: PromocalcError, doc: Document | None, code: int) -> Failure:
+    """Turn an error into located stderr lines."""
+    document = getattr(err, "document", None) or doc
+    problems = err.problems or []
+    if not problems:
+        return Failure([f"{document.name if document else '<input>'}:1:1: {err}"], code)
+    return Failure(located(problems, document), code)
+
+
+def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command, turning every failure into located messages and an exit code."""
+
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except Failure as f:
+            for line in f.lines:
+                click.echo(line, err=True)
+            sys.exit(f.code)
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+            raise
+        except RecursionError:
+            click.echo("promocalc: input nested too deeply", err=True)
+            sys.exit(EXIT_UNUSABLE)
+        except Exception as e:  # noqa: BLE001 - the last guard: a user never sees a traceback
+            click.echo(f"promocalc: internal error: {type(e).__name__}: {e}", err=True)
+            sys.exit(3)
+
+    run.__name__ = fn.__name__
+    run.__doc__ = fn.__doc__
+    return run
+
+
+def read(path: str) -> Document:
+    """Read a YAML/JSON file or fail with exit 2."""
+    try:
+        return read_file(path)
+    except InputError as e:
+        raise report(e, None, EXIT_UNUSABLE) from None
+
+
+def load_campaign(path: str) -> Any:
+    """Load and compile a config file or fail with located problems (exit 2: nothing can be priced)."""
+    from .campaign import load
+
+    doc = read(path)
+    try:
+        return load(doc)
+    except ConfigError as e:
+        raise report(e, doc, EXIT_UNUSABLE) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="promocalc")
+def main() -> None:
+    """Exact marketplace promotion pricing (Tmall/Taobao-style) from the command line."""
+
+
+@main.command()
+@click.option("--config", "config_path", required=True, help="Campaign config (YAML or JSON).")
+@click.option("--cart", "cart_path", required=True, help="Cart to price (YAML or JSON).")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@click.option("--locale", type=click.Choice(["zh_CN", "en_US"]), default="zh_CN", show_default=True)
+@click.option("--at", default=None, help="Checkout time when the cart has none (ISO 8601).")
+@guarded
+def quote(config_path: str, cart_path: str, fmt: str, locale: str, at: str | None) -> None:
+    """Price one cart; the JSON quote (or a receipt) goes to stdout."""
+    campaign = load_campaign(config_path)
+    doc = read(cart_path)
+    try:
+        q = campaign.quote(doc.data, at=at)
+    except CartError as e:
+        raise report(e, doc, EXIT_INVALID) from None
+    if fmt == "json":
+        click.echo(q.to_json())
+    else:
+        click.echo(q.to_text(locale), nl=False)
+
+
+@main.command()
+@click.option("--config", "config_path", required=True, help="Campaign config (YAML or JSON).")
+@click.option("--order", "order_path", required=True, help="The order record: a quote as JSON.")
+@click.option("--refunds", "refunds_path", required=True, help="Refund request (YAML or JSON).")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@click.option("--locale", type=click.Choice(["zh_CN", "en_US"]), default="zh_CN", show_default=True)
+@guarded
+def refund(config_path: str, order_path: str, refunds_path: str, fmt: str, locale: str) -> None:
+    """Apply refunds to an order; the refund result goes to stdout."""
+    campaign = load_campaign(config_path)
+    order = read(order_path)
+    req = read(refunds_path)
+    try:
+        result = campaign.refund(order, req)
+    except CartError as e:
+        doc = getattr(e, "document", None) or req
+        raise report(e, doc, EXIT_INVALID) from None
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(result.to_text(locale), nl=False)
+
+
+@main.command()
+@guarded
+def schema() -> None:
+    """Print the JSON Schema of the campaign config (for editor completion)."""
+    from .model.config import Config
+
+    s = Config.model_json_schema()
+    s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    s["title"] = "promocalc campaign config"
+    click.echo(json.dumps(s, ensure_ascii=False, indent=1))
+
+
+def _register_optional() -> None:
+    """Commands that live in their own modules."""
+    try:
+        from .checker.command import check
+    except ImportError:  # pragma: no cover - the module ships with the package
+        return
+    main.add_command(check)
+
+
+_register_optional()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
