@@ -12,6 +12,7 @@ from .campaign import Campaign, load
 from .errors import CartError, ConfigError, InputError, Problem, PromocalcError
 from .model.cart import Cart
 from .quote import Quote
+from .refunds import RefundResult
 
 __all__ = [
     "Campaign",
@@ -22,6 +23,7 @@ __all__ = [
     "Problem",
     "PromocalcError",
     "Quote",
+    "RefundResult",
     "load",
 ]
 __version__ = "0.1.0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -178,7 +179,7 @@ class Quote:
                 entry["pools"] = [_pool_json(pl) for pl in a.pools]
             applied.append(entry)
         out: dict[str, Any] = {
-            "campaign": camp.id, "currency": "CNY",
+            "campaign": camp.id, "at": datetime.fromtimestamp(self._p.at, camp.tz).isoformat(), "currency": "CNY",
             "subtotal": fmt(self.subtotal), "discount": fmt(self.discount), "payable": fmt(self.payable),
         }  # fmt: skip
         if self.deposit_paid:

@@ -1,0 +1,386 @@
+"""Refunds and returns (RULES 10): unwind any refund sequence exactly, return instruments only by the rules.
+
+The quote is the order record: its frozen per-unit amounts (``units``) drive every refund. A refund list
+is checked whole before anything is applied; a list that cannot be applied is rejected with every problem.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from .allocation import allocate
+from .errors import CartError, Loc, Problem, raise_problems
+from .io.documents import Document
+from .locale import money, text
+from .money import MoneyError, fmt, to_fen
+from .quote import Quote
+from .timeutil import in_any, parse_time
+
+if TYPE_CHECKING:
+    from .campaign import Campaign
+
+POLICIES = ("proportional", "clawback")
+STAGES = ("in_sale", "after_sale")
+
+
+class _Line:
+    __slots__ = ("id", "pos", "shop", "units", "left", "deposit", "a1", "shop_share", "refunded_units", "stages",
+                 "last_closed")  # fmt: skip
+
+    def __init__(self, id: str, pos: int, shop: str, units: list[int], deposit: int, a1: int, shop_share: int) -> None:
+        self.id = id
+        self.pos = pos
+        self.shop = shop
+        self.units = units  # frozen at checkout
+        self.left = list(units)  # what each unit still has paid
+        self.deposit = deposit  # per unit, for presale lines
+        self.a1 = a1
+        self.shop_share = shop_share
+        self.refunded_units = 0
+        self.stages: set[str] = set()
+        self.last_closed: float | None = None
+
+    @property
+    def paid(self) -> int:
+        return sum(self.units)
+
+    @property
+    def remaining(self) -> int:
+        return sum(self.left)
+
+    @property
+    def full(self) -> bool:
+        return self.refunded_units == len(self.units) or self.remaining == 0
+
+
+class _Instrument:
+    __slots__ = ("id", "kind", "layer", "lines", "vouchers", "shares")
+
+    def __init__(self, id: str, kind: str, layer: str, shares: dict[str, int], vouchers: int | None) -> None:
+        self.id = id
+        self.kind = kind
+        self.layer = layer
+        self.shares = shares
+        self.lines = set(shares)
+        self.vouchers = vouchers
+
+
+class RefundResult:
+    """The outcome of a refund list: one entry per refund, the total, what each line still has paid,
+    and the instruments returned (vouchers as a count, coupons as ``count: 1``, the allowance as an amount)."""
+
+    def __init__(self, entries: list[dict[str, Any]], total: int, remaining: dict[str, int],
+                 returned: list[dict[str, Any]], not_returned: list[dict[str, Any]], policy: str) -> None:  # fmt: skip
+        self.entries = entries
+        self.total = total
+        self.remaining = remaining
+        self.returned = returned
+        self.not_returned = not_returned
+        self.policy = policy
+
+    def to_dict(self) -> dict[str, Any]:
+        """The FORMATS.md refund result shape (money as two-decimal strings)."""
+        entries = []
+        for e in self.entries:
+            d = {k: (fmt(v) if k in ("amount", "deposit", "postage") else v) for k, v in e.items() if not k.startswith("_")}
+            entries.append(d)
+        returned = [{k: (fmt(v) if k == "amount" else v) for k, v in r.items()} for r in self.returned]
+        return {
+            "policy": self.policy,
+            "refunds": entries,
+            "total": fmt(self.total),
+            "remaining": {k: fmt(v) for k, v in self.remaining.items()},
+            "returned": returned,
+            "not_returned": self.not_returned,
+        }
+
+    def to_json(self) -> str:
+        """The result as JSON text."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+
+    def to_text(self, locale: str = "zh_CN") -> str:
+        """Plain words for a customer-service agent: per refund what goes back, and whether instruments return."""
+        out = [f"{text(locale, 'refund')} ({text(locale, 'policy')}: {self.policy})"]
+        for e in self.entries:
+            what = f"{e['qty']} {text(locale, 'units')}" if "qty" in e else text(locale, "compensation")
+            extra = ""
+            if e.get("deposit"):
+                extra += f", {text(locale, 'deposit_paid')} {money(e['deposit'], locale)}"
+            if e.get("postage"):
+                extra += f", {text(locale, 'postage')} {money(e['postage'], locale)}"
+            out.append(f"  {e['line']}: {what} → {text(locale, 'refunded')} {money(e['amount'], locale)}{extra} [{e['stage']}]")
+        out.append(f"{text(locale, 'total')} {money(self.total, locale)}")
+        out.append(f"{text(locale, 'remaining')}: " + ", ".join(f"{k} {money(v, locale)}" for k, v in self.remaining.items()))
+        for r in self.returned:
+            n = text(locale, "returned_amount", amount=money(r["amount"], locale)) if "amount" in r else text(
+                locale, "returned_count", n=r.get("vouchers", r.get("count", 1)))
+            out.append(f"  ✓ {r['id']}: {text(locale, 'returned')} {n}")
+        for r in self.not_returned:
+            out.append(f"  ✗ {r['id']}: {text(locale, 'not_returned')} — {text(locale, r['reason'])}")
+        return "\n".join(out) + "\n"
+
+    def __repr__(self) -> str:
+        return f"<RefundResult total={fmt(self.total)} refunds={len(self.entries)}>"
+
+
+def _record(order: Any) -> dict[str, Any]:
+    if isinstance(order, Quote):
+        return order.to_dict()
+    if isinstance(order, Document):
+        order = order.data
+    if isinstance(order, str):
+        from .io.documents import load_source
+
+        order = load_source(order).data
+    if not isinstance(order, dict):
+        raise CartError("the order must be a quote (mapping)", [Problem("type", (), "the order must be a quote mapping")])
+    return order
+
+
+def _money(v: Any, loc: Loc, problems: list[Problem]) -> int:
+    try:
+        return to_fen(v)
+    except MoneyError as e:
+        problems.append(Problem("money", loc, str(e)))
+        return 0
+
+
+def _parse_order(rec: dict[str, Any]) -> tuple[list[_Line], list[_Instrument], dict[str, int], str | None]:
+    problems: list[Problem] = []
+    lines: list[_Line] = []
+    raw_lines = rec.get("lines")
+    if not isinstance(raw_lines, list) or not raw_lines:
+        raise CartError("order has no lines", [Problem("missing", ("lines",), "the order record has no lines")])
+    for i, ln in enumerate(raw_lines):
+        loc: Loc = ("lines", i)
+        if not isinstance(ln, dict) or not all(k in ln for k in ("id", "shop", "units")):
+            problems.append(Problem("missing", loc, "an order line needs id, shop and units"))
+            continue
+        units = ln["units"]
+        if not isinstance(units, list) or not units:
+            problems.append(Problem("type", loc + ("units",), "units must be a non-empty list of amounts"))
+            continue
+        fen = [_money(u, loc + ("units", j), problems) for j, u in enumerate(units)]
+        qty = len(fen)
+        deposit_total = _money(ln.get("deposit_paid", 0), loc + ("deposit_paid",), problems)
+        disc = ln.get("discounts") or {}
+        subtotal = _money(ln.get("subtotal", "0"), loc + ("subtotal",), problems)
+        item_off = _money(disc.get("item", 0), loc + ("discounts", "item"), problems)
+        shop_share = _money(disc.get("shop", 0), loc + ("discounts", "shop"), problems)
+        lines.append(_Line(str(ln["id"]), i, str(ln["shop"]), fen, deposit_total // qty, subtotal - item_off, shop_share))
+    instruments = []
+    for k, a in enumerate(rec.get("applied") or []):
+        if not isinstance(a, dict) or "id" not in a:
+            problems.append(Problem("type", ("applied", k), "an applied entry needs an id"))
+            continue
+        shares = {str(lid): _money(v, ("applied", k, "lines", lid), problems) for lid, v in (a.get("lines") or {}).items()}
+        instruments.append(_Instrument(str(a["id"]), str(a.get("kind", "")), str(a.get("layer", "")), shares, a.get("vouchers")))
+    postage = {}
+    for k, s in enumerate(rec.get("shops") or []):
+        if isinstance(s, dict) and "id" in s:
+            postage[str(s["id"])] = _money(s.get("postage", 0), ("shops", k, "postage"), problems)
+    raise_problems(CartError, problems)
+    return lines, instruments, postage, rec.get("at")
+
+
+def apply_refunds(campaign: Campaign, order: Any, refunds: Any, policy: str | None = None) -> RefundResult:
+    """Apply a refund list to an order record; see the module docstring. Raises :class:`CartError`."""
+    rec = _record(order)
+    lines, instruments, postage, at = _parse_order(rec)
+    comp = campaign._c
+    if isinstance(refunds, Document):
+        refunds = refunds.data
+    if isinstance(refunds, dict):
+        policy = policy or refunds.get("policy")
+        items = refunds.get("refunds")
+        base: Loc = ("refunds",)
+    else:
+        items = refunds
+        base = ()
+    policy = policy or "proportional"
+    problems: list[Problem] = []
+    if policy not in POLICIES:
+        problems.append(Problem("value", ("policy",), f"policy {policy!r} is not one of {', '.join(POLICIES)}"))
+    if not isinstance(items, list):
+        raise CartError("refunds must be a list", [Problem("type", base, "refunds must be a list of refunds")])
+    order_time = parse_time(at, comp.tz) if isinstance(at, str) else None
+    by_id = {ln.id: ln for ln in lines}
+    plan = []
+    units_left = {ln.id: len(ln.units) for ln in lines}
+    amount_left = {ln.id: ln.remaining for ln in lines}
+    for j, r in enumerate(items):
+        loc = base + (j,)
+        if not isinstance(r, dict):
+            problems.append(Problem("type", loc, "a refund must be a mapping"))
+            continue
+        lid = str(r.get("line", ""))
+        ln = by_id.get(lid)
+        if ln is None:
+            problems.append(Problem("unknown_line", loc + ("line",), f"unknown line {r.get('line')!r}"))
+            continue
+        stage = r.get("stage", "in_sale")
+        if stage not in STAGES:
+            problems.append(Problem("value", loc + ("stage",), f"stage {stage!r} is not 'in_sale' or 'after_sale'"))
+        closed = None
+        if "closed_at" not in r:
+            problems.append(Problem("missing", loc + ("closed_at",), "a refund needs closed_at"))
+        else:
+            try:
+                closed = parse_time(r["closed_at"], comp.tz)
+            except ValueError as e:
+                problems.append(Problem("time", loc + ("closed_at",), str(e)))
+        if closed is not None and order_time is not None and closed < order_time:
+            problems.append(Problem("before_order", loc + ("closed_at",), "the refund closed before the order was placed"))
+        if units_left[lid] == 0 or amount_left[lid] == 0:
+            problems.append(Problem("fully_refunded", loc, f"line {lid!r} is already fully refunded"))
+            continue
+        has_qty, has_amount = "qty" in r, "amount" in r
+        if has_qty == has_amount:
+            problems.append(Problem("value", loc, "a refund gives either qty (units) or amount (a compensation)"))
+            continue
+        if has_qty:
+            q = r["qty"]
+            if isinstance(q, bool) or not isinstance(q, int) or q <= 0:
+                problems.append(Problem("value", loc + ("qty",), f"qty must be a positive whole number, got {q!r}"))
+                continue
+            if q > units_left[lid]:
+                problems.append(Problem("too_many_units", loc + ("qty",),
+                                        f"qty {q} is more than the {units_left[lid]} units left on line {lid!r}"))
+                continue
+            units_left[lid] -= q
+            plan.append((ln, q, None, stage, closed))
+        else:
+            amt = _money(r["amount"], loc + ("amount",), problems)
+            if amt <= 0:
+                problems.append(Problem("value", loc + ("amount",), "a compensation must be above 0"))
+                continue
+            if amt > amount_left[lid]:
+                problems.append(Problem("amount_too_large", loc + ("amount",),
+                                        f"amount {fmt(amt)} is more than the {fmt(amount_left[lid])} line {lid!r} has left"))
+                continue
+            amount_left[lid] -= amt
+            plan.append((ln, None, amt, stage, closed))
+    raise_problems(CartError, problems)
+
+    entries: list[dict[str, Any]] = []
+    shop_lines: dict[str, list[_Line]] = {}
+    for ln in lines:
+        shop_lines.setdefault(ln.shop, []).append(ln)
+    shop_refunded = dict.fromkeys(shop_lines, 0)
+    shop_paid = {s: sum(ln.paid for ln in ls) for s, ls in shop_lines.items()}
+    for ln, q, amt, stage, closed in plan:
+        ln.stages.add(stage)
+        ln.last_closed = closed if ln.last_closed is None or (closed or 0) > ln.last_closed else ln.last_closed
+        entry: dict[str, Any] = {"line": ln.id}
+        if q is not None:
+            first = ln.refunded_units
+            taken = ln.left[first:first + q]
+            deposit = sum(min(ln.deposit, u) for u in taken)
+            if policy == "clawback":
+                amount = _clawback(comp, ln, q, shop_lines[ln.shop], shop_paid[ln.shop], shop_refunded[ln.shop], instruments)
+            else:
+                amount = sum(taken)
+            for k in range(first, first + q):
+                ln.left[k] = 0
+            ln.refunded_units += q
+            entry["qty"] = q
+        else:
+            assert amt is not None
+            live = list(range(ln.refunded_units, len(ln.left)))
+            cut = allocate(amt, [ln.left[k] for k in live])
+            for k, c in zip(live, cut):
+                ln.left[k] -= c
+            amount = amt
+            deposit = 0
+        shop_refunded[ln.shop] += amount
+        entry["amount"] = amount
+        if deposit:
+            entry["deposit"] = deposit
+        if stage == "in_sale" and all(x.full for x in shop_lines[ln.shop]) and postage.get(ln.shop):
+            entry["postage"] = postage.pop(ln.shop)
+            entry["amount"] = amount + entry["postage"]
+        entry["stage"] = stage
+        entries.append(entry)
+    returned, not_returned = _returns(campaign, lines, instruments)
+    remaining = {ln.id: ln.remaining for ln in lines}
+    return RefundResult(entries, sum(e["amount"] for e in entries), remaining, returned, not_returned, policy)
+
+
+def _clawback(comp: Any, ln: _Line, q: int, shop: list[_Line], paid: int, refunded: int,
+              instruments: list[_Instrument]) -> int:  # fmt: skip
+    """RULES 10 clawback: refund = max(0, paid for the shop order − refunded so far − repriced kept units).
+
+    Kept units are repriced: their frozen amounts plus their shop-layer shares, minus the shop-level
+    discount their A1 still earns. What the kept lines still hold is then re-spread over them.
+    """
+    kept: list[tuple[_Line, int, int, int]] = []  # line, kept units, frozen, A1
+    for x in shop:
+        start = x.refunded_units + (q if x is ln else 0)
+        n = len(x.units) - start
+        if n <= 0:
+            continue
+        frozen = sum(x.units[start:])
+        a1_units = allocate(x.a1, x.units) if sum(x.units) else [x.a1 // len(x.units)] * len(x.units)
+        share_units = allocate(x.shop_share, x.units) if sum(x.units) else [0] * len(x.units)
+        kept.append((x, start, frozen + sum(share_units[start:]), sum(a1_units[start:])))
+    repriced = sum(k[2] for k in kept)
+    shop_promo = next((i for i in instruments if i.layer == "shop" and ln.id in i.lines), None)
+    promo = comp.by_id.get(shop_promo.id) if shop_promo is not None else None
+    if promo is not None and promo.threshold is not None:
+        in_scope = [k for k in kept if k[0].id in shop_promo.lines]  # type: ignore[union-attr]
+        base = sum(k[3] for k in in_scope)
+        items = sum(len(k[0].units) - k[1] for k in in_scope)
+        repriced -= promo.threshold.discount(base, items)
+    amount = max(0, paid - refunded - repriced)
+    # what the kept units still hold after this refund, spread over them
+    hold = paid - refunded - amount
+    kept_units = [(x, k) for x, start, _, _ in kept for k in range(start, len(x.units))]
+    if kept_units:
+        spread = allocate(max(0, hold), [x.left[k] or 1 for x, k in kept_units])
+        for (x, k), v in zip(kept_units, spread):
+            x.left[k] = v
+    return amount
+
+
+def _returns(campaign: Campaign, lines: list[_Line], instruments: list[_Instrument]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Which instruments come back (RULES 10): all_or_nothing, per_order, never."""
+    comp = campaign._c
+    by_id = {ln.id: ln for ln in lines}
+    returned: list[dict[str, Any]] = []
+    not_returned: list[dict[str, Any]] = []
+    for inst in instruments:
+        promo = comp.by_id.get(inst.id)
+        if promo is None or inst.layer in ("item", "shop"):
+            continue
+        mode = promo.returns
+        touched = [by_id[x] for x in inst.lines if x in by_id]
+        if mode == "never" or not touched:
+            continue
+        if not any(ln.stages for ln in touched):
+            continue
+        if mode == "per_order":
+            amount = 0
+            for shop in {ln.shop for ln in touched}:
+                mine = [ln for ln in touched if ln.shop == shop]
+                if all(ln.full and ln.stages == {"in_sale"} for ln in mine):
+                    amount += sum(inst.shares[ln.id] for ln in mine)
+            if amount:
+                returned.append({"id": inst.id, "amount": amount})
+            continue
+        reason = None
+        if not all(ln.full for ln in touched):
+            reason = "partial_refund"
+        elif any(ln.stages != {"in_sale"} for ln in touched):
+            reason = "after_sale"
+        else:
+            last = max(ln.last_closed or 0 for ln in touched)
+            if not in_any(promo.windows, last):
+                reason = "after_window"
+        if reason is not None:
+            not_returned.append({"id": inst.id, "reason": reason})
+        elif inst.vouchers is not None:
+            returned.append({"id": inst.id, "vouchers": inst.vouchers})
+        else:
+            returned.append({"id": inst.id, "count": 1})
+    return returned, not_returned
