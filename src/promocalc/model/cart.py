@@ -6,6 +6,7 @@ so carts are validated here directly; every problem is collected with its path.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CartError, Loc, Problem, raise_problems
@@ -15,6 +16,7 @@ from ..timeutil import parse_time
 if TYPE_CHECKING:
     from ..engine.compile import Compiled
 
+_FAST_MONEY = re.compile(r"(\d{1,15})\.(\d\d)\Z")
 MAX_LINES = 10_000
 MAX_QTY = 1_000_000
 
@@ -131,7 +133,24 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
         lines = []
     shops = camp.shops
     seen: set[str] = set()
+    append = cart.lines.append
     for i, raw in enumerate(lines):
+        # fast path: a well-formed plain line is checked inline; anything else gets the full checks below
+        if type(raw) is dict and len(raw) == 6:
+            lid = raw.get("id")
+            shop = raw.get("shop")
+            item = raw.get("item")
+            category = raw.get("category")
+            qty = raw.get("qty")
+            price_raw = raw.get("price")
+            if (type(lid) is str and lid and lid not in seen and type(shop) is str and shop in shops
+                    and type(item) is str and item and type(category) is str and category
+                    and type(qty) is int and 0 < qty <= MAX_QTY and type(price_raw) is str):  # fmt: skip
+                m = _FAST_MONEY.match(price_raw)
+                if m is not None:
+                    seen.add(lid)
+                    append(Line(i, lid, shop, item, category, int(m.group(1)) * 100 + int(m.group(2)), qty))
+                    continue
         loc: Loc = ("lines", i)
         if not isinstance(raw, dict):
             problems.append(Problem("type", loc, "a line must be a mapping"))
