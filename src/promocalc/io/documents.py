@@ -25,6 +25,7 @@ MAX_BYTES = 16 * 1024 * 1024
 MAX_NODES = 2_000_000
 MAX_DEPTH = 64
 MAX_NUMBER_CHARS = 60
+MAX_EXPONENT = 40  # no amount, rate or count comes near 1e40; 1e999999 would stall exact arithmetic
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str",
@@ -40,7 +41,9 @@ _STANDARD_TAGS = {
 
 
 class _NumberTooLong(ValueError):
-    pass
+    def __init__(self, message: str, mark: Any = None) -> None:
+        super().__init__(message)
+        self.mark = mark
 
 
 class _ExactConstructor(RoundTripConstructor):
@@ -49,18 +52,21 @@ class _ExactConstructor(RoundTripConstructor):
     def construct_yaml_float(self, node: Any) -> Any:  # noqa: D102
         text = str(node.value).replace("_", "")
         if len(text) > MAX_NUMBER_CHARS:
-            raise _NumberTooLong(f"number {text[:20]}... is too long")
+            raise _NumberTooLong(f"number {text[:20]}... is too long", node.start_mark)
         low = text.lower()
         if low in (".nan", ".inf", "-.inf", "+.inf"):
             raise ConstructorError(None, None, f"number {text} is not finite", node.start_mark)
         try:
-            return Decimal(text)
+            value = Decimal(text)
         except InvalidOperation:
             raise ConstructorError(None, None, f"{text!r} is not a number", node.start_mark) from None
+        if abs(value.adjusted()) > MAX_EXPONENT:
+            raise _NumberTooLong(f"number {text} is out of range", node.start_mark)
+        return value
 
     def construct_yaml_int(self, node: Any) -> Any:  # noqa: D102
         if len(str(node.value)) > MAX_NUMBER_CHARS:
-            raise _NumberTooLong(f"number {str(node.value)[:20]}... is too long")
+            raise _NumberTooLong(f"number {str(node.value)[:20]}... is too long", node.start_mark)
         return int(super().construct_yaml_int(node))
 
     def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:  # noqa: D102
@@ -95,7 +101,7 @@ class Document:
         return self.positions.get((), (1, 1))
 
 
-def _check_tags(node: Any, depth: int = 0) -> None:
+def _check_tags(node: Any, depth: int = 0) -> int:
     stack = [(node, 0)]
     seen: set[int] = set()
     count = 0
@@ -117,6 +123,7 @@ def _check_tags(node: Any, depth: int = 0) -> None:
             for k, v in n.value:
                 stack.append((k, d + 1))
                 stack.append((v, d + 1))
+    return count
 
 
 class _Refused(Exception):
@@ -125,9 +132,9 @@ class _Refused(Exception):
         self.mark = mark
 
 
-def _plain(root: Any, positions: dict[Loc, tuple[int, int]]) -> Any:
+def _plain(root: Any, positions: dict[Loc, tuple[int, int]], limit: int = MAX_NODES) -> Any:
     """Copy ruamel's round-trip objects into plain Python data, recording positions, bounded in size."""
-    budget = [MAX_NODES]
+    budget = [limit]
 
     def walk(obj: Any, loc: Loc, depth: int) -> Any:
         budget[0] -= 1
@@ -193,7 +200,7 @@ def parse_text(text: str, name: str = "<input>") -> Document:
         node = yaml.compose(io.StringIO(text))
         if node is None:
             raise _problem(name, "document is empty", type_="empty")
-        _check_tags(node)
+        written = _check_tags(node)
         data = yaml.constructor.construct_document(node)
     except _Refused as e:
         line, col = (e.mark.line + 1, e.mark.column + 1) if e.mark is not None else (1, 1)
@@ -204,14 +211,17 @@ def parse_text(text: str, name: str = "<input>") -> Document:
         msg = " ".join(x for x in (e.context, e.problem) if x) or "invalid YAML"
         raise _problem(name, f"invalid YAML: {msg}", line, col, "yaml_syntax") from None
     except (_NumberTooLong, ValueError) as e:
-        raise _problem(name, f"invalid value: {e}", type_="invalid_number") from None
+        mark = getattr(e, "mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        raise _problem(name, f"invalid value: {e}", line, col, "invalid_number") from None
     except RecursionError:
         raise _problem(name, "nesting too deep to read", type_="refused") from None
     except YAMLError as e:
         raise _problem(name, f"invalid YAML: {e}", type_="yaml_syntax") from None
     positions: dict[Loc, tuple[int, int]] = {(): (node.start_mark.line + 1, node.start_mark.column + 1)}
     try:
-        plain = _plain(data, positions)
+        # aliases may repeat what is written, but not blow it up (billion laughs)
+        plain = _plain(data, positions, min(MAX_NODES, 10 * written + 100_000))
     except _Refused as e:
         raise _problem(name, str(e), type_="refused") from None
     except RecursionError:
