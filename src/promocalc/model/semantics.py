@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Iterable
 
 from ..errors import Problem
+from ..money import fmt
 from .config import Config, MoneyTier
 
 SHOP_KINDS = {"price", "rate", "amount_off", "shop_reduction", "quantity_deal", "shop_coupon", "item_coupon",
@@ -48,8 +49,6 @@ def check_tiers(tiers: list[MoneyTier], loc: tuple[str | int, ...], coupon: bool
 
 
 def _label(t: MoneyTier) -> str:
-    from ..money import fmt
-
     return f"{fmt(t.spend)}-{fmt(t.off)}" if t.off is not None else f"{fmt(t.spend)}@{t.rate}"
 
 
@@ -84,6 +83,10 @@ def check_references(cfg: Config) -> list[Problem]:
                 offered = cats[cat].voucher_groups
                 hint = suggest(group, offered) or " (offered: {})".format(", ".join(offered) or "none")
                 out.append(Problem("unknown_group", loc, f"group {group!r} is not offered for category {cat!r}{hint}"))
+        own = shop.cross_shop_tier
+        for key, t in (own.items() if isinstance(own, dict) else [(None, own)] if own is not None else []):
+            tloc = ("shops", sid, "cross_shop_tier") + ((key,) if key is not None else ())
+            out += _check_every(t, tloc)
         if isinstance(shop.cross_shop_tier, dict):
             for pid in shop.cross_shop_tier:
                 if pid not in ids:
@@ -116,22 +119,29 @@ def check_references(cfg: Config) -> list[Problem]:
                     out.append(Problem("tiers_not_increasing", loc + ("tiers", j), "item counts must increase"))
         every = getattr(p, "every", None)
         if every is not None:
-            if every.off is None:
-                out.append(Problem("every_needs_off", loc + ("every",), "a repeating tier gives an amount off"))
-            elif every.off >= every.spend:
-                out.append(Problem("off_not_below_spend", loc + ("every",), "off must be below spend"))
+            out += _check_every(every, loc + ("every",))
         if p.kind == "item_coupon" and (p.scope is None or not p.scope.items or len(p.scope.items) != 1):
             out.append(Problem("item_coupon_scope", loc + ("scope",), "an item coupon's scope names exactly one item"))
         if p.kind == "category_voucher":
             if p.face_value <= 0:
                 out.append(Problem("face_value", loc + ("face_value",), "face_value must be above 0"))
-    if faces:
-        face = faces[0]
+    for face in sorted(set(faces)):
         for cid, cat in cats.items():
             for gid, tiers in cat.voucher_groups.items():
                 for j, t in enumerate(tiers):
-                    if t.off is not None and face and t.off % face:
+                    if t.off is not None and face > 0 and t.off % face:
                         out.append(Problem("off_not_multiple_of_face", ("categories", cid, "voucher_groups", gid, j),
-                                           f"voucher off {t.off / 100:.2f} is not a multiple of the face value "
-                                           f"{face / 100:.2f}"))
+                                           f"voucher off {fmt(t.off)} of group {gid!r} is not a multiple of the "
+                                           f"face value {fmt(face)}"))
     return out
+
+
+def _check_every(every: MoneyTier, loc: tuple[str | int, ...]) -> list[Problem]:
+    """A repeating tier (每满X减Y) gives a positive amount off, below its spend."""
+    if every.off is None:
+        return [Problem("every_needs_off", loc, f"repeating tier {_label(every)} must give an amount off, not a rate")]
+    if every.off <= 0:
+        return [Problem("off_not_positive", loc, f"repeating tier {_label(every)}: off must be above 0")]
+    if every.off >= every.spend:
+        return [Problem("off_not_below_spend", loc, f"repeating tier {_label(every)}: off must be below spend")]
+    return []

@@ -1,0 +1,266 @@
+"""CI checks on a schema-valid config beyond what loading needs (RULES 13): the calendar, windows, membership.
+
+Errors here make ``promocalc check`` fail but do not stop :func:`promocalc.load`; warnings flag what is
+valid but probably not what was meant. Every check is listed with its ``type`` in ``docs/check.md``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from ..errors import Loc, Problem
+from ..model.config import Config, WindowModel
+from ..money import fmt
+
+_STAGES = ("threshold_setup", "threshold_edit_deadline", "preheat", "effective")
+_STAGE_NAMES = {
+    "threshold_setup": "threshold setup",
+    "threshold_edit_deadline": "threshold edit deadline",
+    "preheat": "preheat",
+    "effective": "effective window",
+}
+
+
+def epoch(text: str | None, tz: tzinfo) -> float | None:
+    """Epoch seconds of an ISO time (naive = ``tz``), or ``None`` when absent or out of range."""
+    if text is None:
+        return None
+    try:
+        dt = datetime.fromisoformat(text.strip())
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=tz)
+        return dt.timestamp()
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def campaign_tz(cfg: Config) -> tzinfo:
+    """The campaign timezone (validated by the schema)."""
+    return ZoneInfo(cfg.campaign.timezone)
+
+
+def check_config(cfg: Config) -> list[Problem]:
+    """Every CI-only problem of a schema-valid config: errors and warnings."""
+    tz = campaign_tz(cfg)
+    out = _calendar(cfg, tz)
+    out += _validity(cfg, tz)
+    out += _membership(cfg)
+    out += _promotions(cfg)
+    return out
+
+
+def _calendar(cfg: Config, tz: tzinfo) -> list[Problem]:
+    """Each window starts before it ends; setup < edit deadline < preheat < effective."""
+    cal = cfg.campaign.calendar
+    if cal is None:
+        return []
+    base: Loc = ("campaign", "calendar")
+    out: list[Problem] = []
+    # (stage, first time, its loc, last time, its loc)
+    present: list[tuple[str, float, Loc, float, Loc, str, str]] = []
+    for stage in _STAGES:
+        value = getattr(cal, stage)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            t = epoch(value, tz)
+            if t is not None:
+                present.append((stage, t, base + (stage,), t, base + (stage,), value, value))
+            continue
+        start, end = epoch(value.start, tz), epoch(value.end, tz)
+        if start is not None and end is not None and start >= end:
+            out.append(Problem("window_empty", base + (stage, "end"),
+                               f"{_STAGE_NAMES[stage]} ends at {value.end}, not after it starts ({value.start})"))
+            continue
+        first, last = (start, value.start) if start is not None else (end, value.end)
+        fin, fin_text = (end, value.end) if end is not None else (start, value.start)
+        if first is None or fin is None:
+            continue
+        floc = base + (stage, "start" if start is not None else "end")
+        lloc = base + (stage, "end" if end is not None else "start")
+        present.append((stage, first, floc, fin, lloc, str(last), str(fin_text)))
+    for prev, cur in zip(present, present[1:]):
+        if cur[1] < prev[3]:
+            out.append(Problem(
+                "calendar_order", cur[2],
+                f"{_STAGE_NAMES[cur[0]]} starts at {cur[5]}, before the {_STAGE_NAMES[prev[0]]} ends ({prev[6]}); "
+                "the calendar runs threshold setup, edit deadline, preheat, effective window in that order"))
+    return out
+
+
+def campaign_span(cfg: Config, tz: tzinfo) -> tuple[float | None, float | None] | None:
+    """The campaign from threshold setup start to effective end (open ends when absent); ``None``: no calendar."""
+    cal = cfg.campaign.calendar
+    if cal is None:
+        return None
+    starts = []
+    for w in (cal.threshold_setup, cal.preheat, cal.effective):
+        if w is not None and w.start is not None:
+            starts.append(epoch(w.start, tz))
+    dl = epoch(cal.threshold_edit_deadline, tz)
+    begin = min([s for s in starts if s is not None] + ([dl] if dl is not None else []), default=None)
+    end = None
+    if cal.effective is not None and cal.effective.end is not None:
+        end = epoch(cal.effective.end, tz)
+    if begin is None and end is None:
+        return None
+    return begin, end
+
+
+def _overlaps(a: tuple[float | None, float | None], b: tuple[float | None, float | None]) -> bool:
+    """Whether two half-open windows share an instant (``None`` ends are open)."""
+    lo = max((x for x in (a[0], b[0]) if x is not None), default=None)
+    hi = min((x for x in (a[1], b[1]) if x is not None), default=None)
+    return lo is None or hi is None or lo < hi
+
+
+def _validity(cfg: Config, tz: tzinfo) -> list[Problem]:
+    """Promotion windows: not empty, overlapping the campaign; a voucher's overlapping the effective window."""
+    out: list[Problem] = []
+    span = campaign_span(cfg, tz)
+    cal = cfg.campaign.calendar
+    effective = None
+    if cal is not None and cal.effective is not None:
+        effective = (epoch(cal.effective.start, tz), epoch(cal.effective.end, tz))
+    for i, p in enumerate(cfg.promotions):
+        if p.valid is None:
+            continue
+        many = isinstance(p.valid, list)
+        items: list[WindowModel] = p.valid if isinstance(p.valid, list) else [p.valid]
+        vloc: Loc = ("promotions", i, "valid")
+        kept: list[tuple[Loc, tuple[float | None, float | None], WindowModel]] = []
+        for j, w in enumerate(items):
+            wloc = vloc + ((j,) if many else ())
+            win = (epoch(w.start, tz), epoch(w.end, tz))
+            if win[0] is not None and win[1] is not None and win[0] >= win[1]:
+                out.append(Problem("window_empty", wloc + ("end",),
+                                   f"promotion {p.id!r}: window ends at {w.end}, not after it starts ({w.start})"))
+                continue
+            kept.append((wloc, win, w))
+        if not kept:
+            continue
+        if span is not None:
+            inside = [k for k in kept if _overlaps(k[1], span)]
+            if not inside:
+                out.append(Problem("valid_outside_campaign", vloc,
+                                   f"promotion {p.id!r} is valid only outside the campaign "
+                                   f"({_span_text(cfg)}); it can never apply"))
+                continue
+            for wloc, win, w in kept:
+                if len(kept) > 1 and not _overlaps(win, span):
+                    out.append(Problem("valid_window_outside_campaign", wloc,
+                                       f"promotion {p.id!r}: window {w.start or '…'} to {w.end or '…'} lies outside "
+                                       f"the campaign ({_span_text(cfg)})", "warning"))
+        if p.kind == "category_voucher" and effective is not None:
+            if not any(_overlaps(k[1], effective) for k in kept):
+                out.append(Problem("voucher_never_effective", vloc,
+                                   f"category voucher {p.id!r} is valid only outside the effective window; "
+                                   "it is never applied", "warning"))
+    return out
+
+
+def _span_text(cfg: Config) -> str:
+    cal = cfg.campaign.calendar
+    assert cal is not None
+    start = cal.threshold_setup.start if cal.threshold_setup is not None else None
+    if start is None:
+        start = next((w.start for w in (cal.preheat, cal.effective) if w is not None and w.start), None)
+    end = cal.effective.end if cal.effective is not None else None
+    return f"{start or '…'} to {end or '…'}"
+
+
+def _membership(cfg: Config) -> list[Problem]:
+    """The category voucher and the groups: offered, chosen by every member shop, chosen only by members."""
+    out: list[Problem] = []
+    vouchers = [(i, p) for i, p in enumerate(cfg.promotions) if p.kind == "category_voucher"]
+    offering = [cid for cid, c in cfg.categories.items() if c.voucher_groups]
+    if not vouchers:
+        for cid in offering:
+            out.append(Problem("voucher_missing", ("categories", cid, "voucher_groups"),
+                               f"category {cid!r} offers voucher groups but no promotion is a category_voucher"))
+    else:
+        if not offering:
+            i, p = vouchers[0]
+            out.append(Problem("voucher_without_groups", ("promotions", i, "kind"),
+                               f"category voucher {p.id!r}: no category offers voucher groups, so no line can "
+                               "use it", "warning"))
+        for sid, shop in cfg.shops.items():
+            if shop.campaign_member and not shop.voucher_groups:
+                out.append(Problem("member_without_group", ("shops", sid, "campaign_member"),
+                                   f"member shop {sid!r} chooses no voucher group; with a category voucher every "
+                                   "member shop chooses one (逾期未设置将无法成为正式活动商家)"))
+    for sid, shop in cfg.shops.items():
+        if not shop.campaign_member and shop.voucher_groups:
+            out.append(Problem("choice_without_membership", ("shops", sid, "voucher_groups"),
+                               f"shop {sid!r} chooses voucher groups but is not a campaign member "
+                               "(campaign_member: true); its choice is never used", "warning"))
+    crossing = {p.id for p in cfg.promotions if p.kind == "cross_shop_reduction"}
+    for sid, shop in cfg.shops.items():
+        if shop.cross_shop_tier is None:
+            continue
+        loc: Loc = ("shops", sid, "cross_shop_tier")
+        if not crossing:
+            out.append(Problem("tier_unused", loc, f"shop {sid!r} has a cross_shop_tier but no promotion is a "
+                               "cross_shop_reduction", "warning"))
+        elif not shop.campaign_member:
+            out.append(Problem("tier_unused", loc, f"shop {sid!r} has a cross_shop_tier but is not a campaign "
+                               "member; platform promotions never reach its lines", "warning"))
+    return out
+
+
+def _promotions(cfg: Config) -> list[Problem]:
+    """Per promotion: amounts that give nothing, caps that cut every tier, scopes that match nothing."""
+    out: list[Problem] = []
+    for i, p in enumerate(cfg.promotions):
+        loc: Loc = ("promotions", i)
+        kind = p.kind
+        if kind == "shop_red_packet" and p.off <= 0:
+            out.append(Problem("off_not_positive", loc + ("off",), f"red packet {p.id!r}: off must be above 0"))
+        if kind == "amount_off" and p.off <= 0:
+            out.append(Problem("no_discount", loc + ("off",), f"promotion {p.id!r} takes 0.00 off", "warning"))
+        max_off = getattr(p, "max_off", None)
+        if max_off is not None:
+            every = getattr(p, "every", None)
+            tiers = getattr(p, "tiers", None)
+            if max_off <= 0:
+                out.append(Problem("no_discount", loc + ("max_off",),
+                                   f"promotion {p.id!r}: max_off {fmt(max_off)} lets no cart get anything off",
+                                   "warning"))
+            elif every is not None and every.off is not None and max_off < every.off:
+                out.append(Problem("max_off_below_step", loc + ("max_off",),
+                                   f"promotion {p.id!r}: max_off {fmt(max_off)} is below one step "
+                                   f"({fmt(every.off)} off every {fmt(every.spend)}); every tier lies beyond "
+                                   "the cap", "warning"))
+            elif tiers:
+                beyond = [j for j, t in enumerate(tiers) if t.off is not None and t.off > max_off]
+                for j in beyond:
+                    t = tiers[j]
+                    out.append(Problem("tier_beyond_max_off", loc + ("tiers", j),
+                                       f"promotion {p.id!r}: tier {fmt(t.spend)}-{fmt(t.off)} is above max_off "
+                                       f"{fmt(max_off)}; max_off caps a repeating 'every' only", "warning"))
+        scope = p.scope
+        if scope is not None:
+            if scope.items is not None and not scope.items:
+                out.append(Problem("scope_matches_nothing", loc + ("scope", "items"),
+                                   f"promotion {p.id!r}: an empty item list matches no line", "warning"))
+            elif scope.items and set(scope.items) <= set(scope.exclude_items):
+                out.append(Problem("scope_matches_nothing", loc + ("scope", "exclude_items"),
+                                   f"promotion {p.id!r}: every item of its scope is excluded; it matches no line",
+                                   "warning"))
+            if scope.categories is not None and not scope.categories:
+                out.append(Problem("scope_matches_nothing", loc + ("scope", "categories"),
+                                   f"promotion {p.id!r}: an empty category list matches no line", "warning"))
+        shop_id = getattr(p, "shop", None)
+        shop = cfg.shops.get(shop_id) if isinstance(shop_id, str) else None
+        if p.audience is not None and shop is not None and shop.customer_groups:
+            for field in ("include_groups", "exclude_groups"):
+                for j, g in enumerate(getattr(p.audience, field)):
+                    if g not in shop.customer_groups:
+                        from ..model.semantics import suggest
+
+                        out.append(Problem("unknown_customer_group", loc + ("audience", field, j),
+                                           f"promotion {p.id!r}: shop {shop_id!r} keeps no customer group {g!r}"
+                                           f"{suggest(g, shop.customer_groups)}; only buyers whose cart names it "
+                                           "will match", "warning"))
+    return out

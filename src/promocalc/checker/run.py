@@ -1,0 +1,94 @@
+"""Check config files: read, validate, run the meaning checks and, given the previous version, the change rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError, Problem
+from ..io.documents import Document, read_file
+from ..model.config import Config
+from ..model.semantics import check_references
+from .against import check_against
+from .rules import check_config
+from .schema import validate
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem placed in a file: 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+    problem: Problem
+
+    @property
+    def severity(self) -> str:
+        """``error`` or ``warning``."""
+        return self.problem.severity
+
+
+@dataclass
+class FileReport:
+    """What checking one file found; ``unusable`` when it could not be read as a document at all."""
+
+    file: str
+    findings: list[Finding] = field(default_factory=list)
+    unusable: bool = False
+    config: Config | None = None
+
+
+def load(path: str) -> tuple[Document | None, Config | None, FileReport]:
+    """Read and validate one config file (schema and meaning), collecting every problem."""
+    report = FileReport(path)
+    try:
+        doc = read_file(path)
+    except InputError as e:
+        report.unusable = True
+        d = getattr(e, "document", None)
+        for p in e.problems or [Problem("unreadable", (), str(e))]:
+            line, col = d.where(p.loc) if d is not None else (1, 1)
+            report.findings.append(Finding(path, line, col, p))
+        return None, None, report
+    cfg, problems = validate(doc.data)
+    if cfg is not None:
+        problems = check_references(cfg) + check_config(cfg)
+    report.config = cfg
+    report.findings = [place(doc, p) for p in problems]
+    return doc, cfg, report
+
+
+def check_file(path: str, old: Config | None = None, now: float | None = None) -> FileReport:
+    """Every problem of one config file; with ``old`` and ``now`` also what may no longer change."""
+    doc, cfg, report = load(path)
+    if doc is not None and cfg is not None and old is not None and now is not None:
+        report.findings += [place(doc, p) for p in check_against(cfg, old, now)]
+    report.findings.sort(key=lambda f: (f.line, f.column, f.severity != "error", f.problem.type, f.problem.message))
+    return report
+
+
+def place(doc: Document, p: Problem) -> Finding:
+    """Locate a problem in its document; ``ctx['key']`` asks for the line of a top-level key itself."""
+    if p.ctx.get("key") and len(p.loc) == 1:
+        pos = _key_position(doc.name, str(p.loc[0]))
+        if pos is not None:
+            return Finding(doc.name, pos[0], pos[1], p)
+    line, col = doc.where(p.loc)
+    return Finding(doc.name, line, col, p)
+
+
+def _key_position(path: str, key: str) -> tuple[int, int] | None:
+    """Line and column of a top-level key (YAML ``key:`` or JSON ``"key":``)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        return None
+    pattern = re.compile(r'^(\s*\{?\s*)(["\']?)' + re.escape(key) + r'\2\s*:')
+    json_like = text.lstrip().startswith("{")
+    for n, line in enumerate(text.splitlines(), 1):
+        m = pattern.match(line)
+        if m and (json_like or m.group(1) == ""):
+            return n, len(m.group(1)) + 1
+    return None
