@@ -1,0 +1,372 @@
+"""Campaign figures as partial integer sums: one :class:`Tally` per chunk of carts, merged exactly.
+
+Every figure is a sum of integers (fen or counts), so merging tallies in any grouping gives the same
+result to the fen; the per-cart rows are kept with their cart index and put back in order.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from ..thresholds import Threshold
+
+LAYERS = ("item", "shop", "coupon", "platform")
+HIST_BUCKETS = 20  # discount-rate histogram: 5% wide buckets, the last one closed at 100%
+
+CART_COLUMNS = (
+    "cart", "lines", "units", "shops", "subtotal", "discount_item", "discount_shop", "discount_coupon",
+    "discount_platform", "discount", "merchant_funded", "platform_funded", "postage", "deposit_paid",
+    "payable", "gmv", "vouchers_held", "vouchers_used", "instruments",
+)  # fmt: skip
+MONEY_CART_COLUMNS = frozenset(CART_COLUMNS[4:16])
+SHOP_FIELDS = (
+    "carts", "lines", "units", "subtotal", "discount_item", "discount_shop", "discount_coupon",
+    "discount_platform", "merchant_funded", "platform_funded", "postage", "deposit_paid", "payable", "gmv",
+)  # fmt: skip
+INSTRUMENT_FIELDS = ("received", "balance_held", "used", "orders", "gmv", "discount")
+INSTRUMENT_SHOP_FIELDS = ("orders", "gmv", "discount")
+TIER_FIELDS = ("reached", "landed", "just_below")
+TOTAL_FIELDS = (
+    "carts", "lines", "units", "subtotal", "discount", "merchant_funded", "platform_funded", "postage",
+    "deposit_paid", "payable", "gmv", "carts_discounted", "vouchers_held", "vouchers_used",
+)  # fmt: skip
+
+
+class Meta:
+    """What a tally needs to know about the campaign, read once from the compiled campaign."""
+
+    def __init__(self, campaign: Any) -> None:
+        c = campaign._c  # the compiled campaign: promotions with thresholds and scopes, shops, pools' tiers
+        self.campaign_id: str = c.id
+        self.parallel: bool = c.parallel
+        self.promos = list(c.promos)
+        self.promo_ids = [p.id for p in c.promos]
+        self.shop_ids = list(c.shops)
+        self.postage = {s: info.postage for s, info in c.shops.items()}
+        self.members = frozenset(s for s, info in c.shops.items() if info.member)
+        self.capped = [p.id for p in c.promos if p.kind == "cross_shop_reduction" and p.balance_capped]
+        pools: dict[str, Threshold] = {}
+        for tiers in c.voucher_tiers.values():
+            for t in tiers.values():
+                pools[t.describe()] = t
+        for t in c.cross_tiers.values():
+            pools[t.describe()] = t
+        for p in c.promos:
+            if p.kind == "cross_shop_reduction" and p.threshold is not None:
+                pools[p.threshold.describe()] = p.threshold
+        self.pool_tiers = pools
+
+
+def tier_steps(t: Threshold, base: int) -> tuple[int | None, int, int | None, int, str]:
+    """Where ``base`` sits among the tiers of ``t``, as (spend reached, its reference, next spend, its reference, key label).
+
+    The reference is what the landing band is a share of: a stepped tier's own spend; for a repeating
+    tier 每N-M (every multiple of N is a tier, up to ``max_off``) it is N, and all multiples share one row.
+    """
+    if t.every is not None:
+        need, off = t.every.need, t.every.off or 0
+        k = base // need
+        kmax = -(-t.max_off // off) if t.max_off is not None and off else None
+        if kmax is not None and k >= kmax:
+            return kmax * need, need, None, need, t.describe()
+        return (k * need if k else None), need, (k + 1) * need, need, t.describe()
+    r = t.reached(base)
+    cur = t.tiers[r].need if r >= 0 else None
+    nxt = t.tiers[r + 1].need if r + 1 < len(t.tiers) else None
+    return cur, cur or 0, nxt, nxt or 0, ""
+
+
+class Tally:
+    """Partial sums for a set of carts. ``add`` one priced cart, ``merge`` another tally."""
+
+    def __init__(self, meta: Meta, band: Fraction, keep_carts: bool = True) -> None:
+        self.meta = meta
+        self.band = band
+        self.keep_carts = keep_carts
+        self.rows: dict[str, list[int]] = {k: [] for k in CART_COLUMNS} if keep_carts else {}
+        self.totals = dict.fromkeys(TOTAL_FIELDS, 0)
+        self.layers = [[0, 0, 0] for _ in LAYERS]  # discount, merchant-funded, platform-funded
+        self.shops: dict[str, list[int]] = {}
+        self.instruments: dict[str, list[int]] = {pid: [0] * len(INSTRUMENT_FIELDS) for pid in meta.promo_ids}
+        self.instrument_shops: dict[tuple[str, str], list[int]] = {}
+        self.tiers: dict[tuple[str, str, int], list[int]] = {}
+        self.tier_labels: dict[tuple[str, str, int], str] = {}
+        self.hist = [0] * HIST_BUCKETS
+
+    # -- one cart ----------------------------------------------------------------------------------------
+
+    def add(self, index: int, cart: Any, q: Any) -> None:
+        """Add cart number ``index`` (a validated :class:`~promocalc.Cart`) priced as quote ``q``."""
+        meta = self.meta
+        lines = cart.lines
+        n = len(lines)
+        pay = q.line_payables
+        sub = [0] * n
+        dep = [0] * n
+        for i, ln in enumerate(lines):
+            ps = ln.presale
+            if ps is not None and ps.deposit_stage:
+                sub[i] = ps.deposit * ln.qty
+            else:
+                sub[i] = ln.price * ln.qty
+                if ps is not None:
+                    dep[i] = ps.deposit * ln.qty
+        shares = [[0] * n for _ in LAYERS]  # per layer, per line
+        merchant = [0] * n
+        platform = [0] * n
+        item_platform = [0] * n
+        applied = q.applied
+        vouchers_used = 0
+        for a in applied:
+            p = a.promo
+            k = p.layer - 1
+            if k == 0:
+                if p.platform_funded:
+                    for i, s in a.shares.items():
+                        item_platform[i] += s
+                continue
+            row = shares[k]
+            fund = platform if p.platform_funded else merchant
+            for i, s in a.shares.items():
+                row[i] += s
+                fund[i] += s
+        item = shares[0]
+        for i in range(n):
+            # The item layer is what is left of the line's discount: it includes a presale deposit's
+            # expansion (定金膨胀) and instant reduction, as in the quote's per-line "item" discount.
+            item[i] = sub[i] - pay[i] - dep[i] - shares[1][i] - shares[2][i] - shares[3][i]
+            merchant[i] += item[i] - item_platform[i]
+            platform[i] += item_platform[i]
+
+        gmv_line = [pay[i] + dep[i] for i in range(n)]
+        cart_gmv = sum(gmv_line)
+        shop_gmv: dict[str, int] = {}
+        shop_of = [ln.shop for ln in lines]
+        for i, s in enumerate(shop_of):
+            shop_gmv[s] = shop_gmv.get(s, 0) + gmv_line[i]
+
+        # per instrument
+        inst = self.instruments
+        ishops = self.instrument_shops
+        for a in applied:
+            p = a.promo
+            rec = inst[p.id]
+            if a.vouchers is not None:
+                rec[2] += a.vouchers
+                vouchers_used += a.vouchers
+            else:
+                rec[2] += 1
+            rec[3] += 1
+            rec[4] += cart_gmv
+            by_shop: dict[str, int] = {}
+            for i, s in a.shares.items():
+                by_shop[shop_of[i]] = by_shop.get(shop_of[i], 0) + s
+            rec[5] += sum(by_shop.values())
+            for s, amount in by_shop.items():
+                r2 = ishops.get((p.id, s))
+                if r2 is None:
+                    r2 = ishops[(p.id, s)] = [0, 0, 0]
+                r2[0] += 1
+                r2[1] += shop_gmv[s]
+                r2[2] += amount
+        vouchers_held = 0
+        for vid, count in cart.vouchers.items():
+            inst[vid][0] += count
+            vouchers_held += count
+        for cid in cart.coupons:
+            inst[cid][0] += 1
+        if cart.allowance:
+            for pid in meta.capped:
+                inst[pid][1] += cart.allowance
+
+        # per layer
+        layer_tot = [0, 0, 0, 0]
+        for k in range(4):
+            row = shares[k]
+            layer_tot[k] = sum(row)
+            self.layers[k][0] += layer_tot[k]
+        self.layers[0][2] += sum(item_platform)
+        self.layers[0][1] += layer_tot[0] - sum(item_platform)
+        for a in applied:
+            k = a.promo.layer - 1
+            if k:
+                self.layers[k][2 if a.promo.platform_funded else 1] += a.amount
+
+        # per shop
+        postage = cart.postage
+        cart_postage = 0
+        seen: dict[str, list[int]] = {}
+        for i, s in enumerate(shop_of):
+            rec2 = seen.get(s)
+            if rec2 is None:
+                rec2 = self.shops.get(s)
+                if rec2 is None:
+                    rec2 = self.shops[s] = [0] * len(SHOP_FIELDS)
+                seen[s] = rec2
+                post = postage.get(s, meta.postage.get(s, 0))
+                cart_postage += post
+                rec2[0] += 1
+                rec2[10] += post
+                rec2[12] += post
+            rec2[1] += 1
+            rec2[2] += lines[i].qty
+            rec2[3] += sub[i]
+            rec2[4] += shares[0][i]
+            rec2[5] += shares[1][i]
+            rec2[6] += shares[2][i]
+            rec2[7] += shares[3][i]
+            rec2[8] += merchant[i]
+            rec2[9] += platform[i]
+            rec2[11] += dep[i]
+            rec2[12] += pay[i]
+            rec2[13] += gmv_line[i]
+
+        # totals
+        subtotal = sum(sub)
+        discount = sum(layer_tot)
+        m_tot = sum(merchant)
+        p_tot = sum(platform)
+        deposit = sum(dep)
+        payable = sum(pay) + cart_postage
+        units = sum(ln.qty for ln in lines)
+        t = self.totals
+        t["carts"] += 1
+        t["lines"] += n
+        t["units"] += units
+        t["subtotal"] += subtotal
+        t["discount"] += discount
+        t["merchant_funded"] += m_tot
+        t["platform_funded"] += p_tot
+        t["postage"] += cart_postage
+        t["deposit_paid"] += deposit
+        t["payable"] += payable
+        t["gmv"] += cart_gmv
+        t["carts_discounted"] += 1 if discount else 0
+        t["vouchers_held"] += vouchers_held
+        t["vouchers_used"] += vouchers_used
+        b = (HIST_BUCKETS * discount) // subtotal if subtotal > 0 else 0
+        self.hist[min(max(b, 0), HIST_BUCKETS - 1)] += 1
+
+        if self.keep_carts:
+            values = (index, n, units, len(seen), subtotal, layer_tot[0], layer_tot[1], layer_tot[2], layer_tot[3],
+                      discount, m_tot, p_tot, cart_postage, deposit, payable, cart_gmv, vouchers_held,
+                      vouchers_used, len(applied))  # fmt: skip
+            for col, v in zip(self.rows.values(), values):
+                col.append(v)
+
+        self._landing(cart, q, sub, shares, dep)
+
+    # -- tier landing (凑单) -----------------------------------------------------------------------------
+
+    def _land(self, pid: str, t: Threshold, base: int) -> None:
+        """Count ``base`` against the tier it reached (and whether just above it) and the next tier."""
+        num, den = self.band.numerator, self.band.denominator
+        cur, cur_ref, nxt, nxt_ref, label = tier_steps(t, base)
+        desc = t.describe()
+        every = t.every is not None
+        if cur is not None:
+            rec = self._tier(pid, desc, t.every.need if every else cur, label or self._label(t, cur))  # type: ignore[union-attr]
+            rec[0] += 1
+            if (base - cur) * den < cur_ref * num:
+                rec[1] += 1
+        if nxt is not None and (nxt - base) * den <= nxt_ref * num:
+            self._tier(pid, desc, t.every.need if every else nxt, label or self._label(t, nxt))[2] += 1  # type: ignore[union-attr]
+
+    @staticmethod
+    def _label(t: Threshold, spend: int) -> str:
+        return next(x.label(False) for x in t.tiers if x.need == spend)
+
+    def _tier(self, pid: str, desc: str, spend: int, label: str) -> list[int]:
+        key = (pid, desc, spend)
+        rec = self.tiers.get(key)
+        if rec is None:
+            rec = self.tiers[key] = [0, 0, 0]
+            self.tier_labels[key] = label
+        return rec
+
+    def _landing(self, cart: Any, q: Any, sub: list[int], shares: list[list[int]], dep: list[int]) -> None:
+        """Measure each threshold the engine measured (see docs/simulation.md, "Tier landing")."""
+        meta = self.meta
+        lines = cart.lines
+        a1 = [sub[i] - shares[0][i] for i in range(len(lines))]
+        platform_before: list[Any] = []
+        cat_taken: set[int] = set()
+        for a in q.applied:
+            p = a.promo
+            t = p.threshold
+            if a.pools is not None:
+                for pool in a.pools:
+                    pt = meta.pool_tiers.get(str(pool["tiers"]))
+                    if pt is not None and isinstance(pool.get("base"), int):
+                        self._land(p.id, pt, pool["base"])  # type: ignore[arg-type]
+            elif t is not None and not t.by_items and p.layer >= 2:
+                if p.layer == 4:
+                    idx = [i for i, ln in enumerate(lines)
+                           if ln.eligible and ln.shop in meta.members and not (ln.presale and ln.presale.deposit_stage)
+                           and i not in cat_taken and p.in_scope(ln.item, ln.category)]  # fmt: skip
+                    if meta.parallel:
+                        base = sum(a1[i] for i in idx)
+                    else:
+                        base = sum(a1[i] - shares[1][i] - shares[2][i] - sum(b.shares.get(i, 0) for b in platform_before)
+                                   for i in idx)  # fmt: skip
+                    cat_taken.update(a.shares)
+                else:
+                    idx = [i for i, ln in enumerate(lines)
+                           if ln.shop == p.shop and not (ln.presale and ln.presale.deposit_stage)
+                           and p.in_scope(ln.item, ln.category)]  # fmt: skip
+                    if p.layer == 3 and not meta.parallel:
+                        base = sum(a1[i] - shares[1][i] for i in idx)
+                    else:
+                        base = sum(a1[i] for i in idx)
+                self._land(p.id, t, base)
+            if p.layer == 4:
+                platform_before.append(a)
+        for s in q.not_applied:
+            t = s.tiers
+            if s.reason == "threshold_not_met" and s.gap is not None and t is not None and not t.by_items:
+                self._land(s.promo.id, t, t.first_need - s.gap)
+
+    # -- merging -----------------------------------------------------------------------------------------
+
+    def merge(self, other: Tally) -> Tally:
+        """Add ``other``'s sums into this tally (rows are appended; :meth:`sorted_rows` restores order)."""
+        for k, v in other.totals.items():
+            self.totals[k] += v
+        for mine, theirs in zip(self.layers, other.layers):
+            for j, v in enumerate(theirs):
+                mine[j] += v
+        for table, src in ((self.shops, other.shops), (self.instruments, other.instruments),
+                           (self.instrument_shops, other.instrument_shops), (self.tiers, other.tiers)):  # fmt: skip
+            for key, vals in src.items():
+                cur = table.get(key)  # type: ignore[call-overload]
+                if cur is None:
+                    table[key] = list(vals)  # type: ignore[index]
+                else:
+                    for j, v in enumerate(vals):
+                        cur[j] += v
+        self.tier_labels.update(other.tier_labels)
+        for j, v in enumerate(other.hist):
+            self.hist[j] += v
+        if self.keep_carts:
+            for k, col in self.rows.items():
+                col.extend(other.rows.get(k, ()))
+        return self
+
+    def sorted_rows(self) -> dict[str, list[int]]:
+        """The per-cart rows in cart order."""
+        if not self.keep_carts or not self.rows["cart"]:
+            return self.rows
+        order = sorted(range(len(self.rows["cart"])), key=self.rows["cart"].__getitem__)
+        if order == list(range(len(order))):
+            return self.rows
+        return {k: [col[j] for j in order] for k, col in self.rows.items()}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The campaign stays behind: a tally travels back from a worker as plain integers.
+        state = dict(self.__dict__)
+        state["meta"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
