@@ -41,6 +41,8 @@ def check_against(new: Config, old: Config, now: float) -> list[Problem]:
     when = cal.threshold_edit_deadline if cal is not None else None
     closed = cal.threshold_setup.end if cal is not None and cal.threshold_setup is not None else None
 
+    loc: Loc
+
     def frozen(cid: str, what: str, loc: Loc) -> None:
         single = {len(c.categories[cid].voucher_groups) for c in (new, old) if cid in c.categories} == {1}
         if single and after_setup:
@@ -63,7 +65,7 @@ def check_against(new: Config, old: Config, now: float) -> list[Problem]:
                         f"group {gid!r} of category {cid!r} is new; offered groups")
                     frozen(cid, what, ("categories", cid, "voucher_groups", gid))
                 else:
-                    loc: Loc = ("categories", cid, "voucher_groups") if cid in new.categories else ("categories",)
+                    loc = ("categories", cid, "voucher_groups") if cid in new.categories else ("categories",)
                     frozen(cid, f"group {gid!r} of category {cid!r} was removed; offered groups", loc)
         for sid in new.shops.keys() | old.shops.keys():
             nc = new.shops[sid].voucher_groups if sid in new.shops else {}
@@ -73,11 +75,11 @@ def check_against(new: Config, old: Config, now: float) -> list[Problem]:
                     continue
                 if cid in nc:
                     before = f"{oc[cid]!r}" if cid in oc else "none"
-                    frozen(cid, f"shop {sid!r}'s group for {cid!r} ({before} -> {nc[cid]!r})",
+                    frozen(cid, f"the group shop {sid!r} chooses for {cid!r} ({before} -> {nc[cid]!r})",
                            ("shops", sid, "voucher_groups", cid))
                 else:
                     loc = ("shops", sid, "voucher_groups") if sid in new.shops else ("shops",)
-                    frozen(cid, f"shop {sid!r}'s group for {cid!r} ({oc[cid]!r} -> none)", loc)
+                    frozen(cid, f"the group shop {sid!r} chooses for {cid!r} ({oc[cid]!r} -> none)", loc)
 
     new_vouchers = {p.id: i for i, p in enumerate(new.promotions) if p.kind == "category_voucher"}
     for p in old.promotions:
@@ -99,6 +101,10 @@ def check_against(new: Config, old: Config, now: float) -> list[Problem]:
     oe = old.campaign.calendar.effective if old.campaign.calendar is not None else None
     if _window(new, ne) != _window(old, oe):
         loc = ("campaign", "calendar", "effective")
+        if ne is not None and oe is not None:
+            same_start = _window(new, ne.model_copy(update={"end": None})) == _window(
+                old, oe.model_copy(update={"end": None}))
+            loc = loc + ("end",) if same_start else loc + ("start",)
         if ne is None:
             loc = ("campaign", "calendar") if new.campaign.calendar is not None else ("campaign",)
         before = f"{oe.start} to {oe.end}" if oe is not None else "none"

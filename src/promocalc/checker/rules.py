@@ -82,10 +82,13 @@ def _calendar(cfg: Config, tz: tzinfo) -> list[Problem]:
         present.append((stage, first, floc, fin, lloc, str(last), str(fin_text)))
     for prev, cur in zip(present, present[1:]):
         if cur[1] < prev[3]:
+            starts = "is at" if cur[0] == "threshold_edit_deadline" else "starts at"
+            ends = "" if prev[0] == "threshold_edit_deadline" else " ends"
             out.append(Problem(
                 "calendar_order", cur[2],
-                f"{_STAGE_NAMES[cur[0]]} starts at {cur[5]}, before the {_STAGE_NAMES[prev[0]]} ends ({prev[6]}); "
-                "the calendar runs threshold setup, edit deadline, preheat, effective window in that order"))
+                f"the {_STAGE_NAMES[cur[0]]} {starts} {cur[5]}, before the {_STAGE_NAMES[prev[0]]}{ends} "
+                f"({prev[6]}); the calendar runs threshold setup, edit deadline, preheat, effective window in "
+                "that order"))
     return out
 
 
@@ -260,7 +263,7 @@ def _promotions(cfg: Config) -> list[Problem]:
                         from ..model.semantics import suggest
 
                         out.append(Problem("unknown_customer_group", loc + ("audience", field, j),
-                                           f"promotion {p.id!r}: shop {shop_id!r} keeps no customer group {g!r}"
-                                           f"{suggest(g, shop.customer_groups)}; only buyers whose cart names it "
-                                           "will match", "warning"))
+                                           f"promotion {p.id!r}: shop {shop_id!r} keeps no customer group {g!r}, "
+                                           "so only a buyer whose cart names it matches"
+                                           f"{suggest(g, shop.customer_groups)}", "warning"))
     return out

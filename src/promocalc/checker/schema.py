@@ -22,6 +22,12 @@ from ..model.config import PROMOTION_KINDS, Config
 from ..model.semantics import suggest
 
 _MAX_EXPONENT = 40
+_BOUNDS = {
+    "greater_than_equal": ("ge", "at least"),
+    "greater_than": ("gt", "above"),
+    "less_than_equal": ("le", "at most"),
+    "less_than": ("lt", "below"),
+}
 
 
 def validate(data: Any) -> tuple[Config | None, list[Problem]]:
@@ -103,6 +109,9 @@ def _with_hint(p: Problem, raw: Any, data: Any) -> Problem:
             fields = _fields_at(p.loc[:-1], data)
             name = str(p.loc[-1])
             hint = suggest(name, fields)
+            if not hint:
+                near = [f for f in fields if f.startswith(name) or name.startswith(f)]
+                hint = f"; did you mean {near[0]!r}?" if len(near) == 1 else ""
             if hint:
                 return Problem(p.type, p.loc, f"{p.message}{hint}", p.severity)
         elif raw["type"] in ("literal_error", "enum"):
@@ -111,6 +120,14 @@ def _with_hint(p: Problem, raw: Any, data: Any) -> Problem:
             if isinstance(got, str) and choices:
                 return Problem(p.type, p.loc, f"{got[:80]!r} is not one of {', '.join(choices)}"
                                f"{suggest(got, choices)}", p.severity)
+        elif raw["type"] in _BOUNDS and p.loc:
+            bound = raw.get("ctx", {}).get(_BOUNDS[raw["type"]][0])
+            got = raw.get("input")
+            name = next((str(x) for x in reversed(p.loc) if isinstance(x, str)), "value")
+            if bound is not None and isinstance(got, (int, Decimal)) and not isinstance(got, bool):
+                return Problem(p.type, p.loc, f"{name} {got} must be {_BOUNDS[raw['type']][1]} {bound}", p.severity)
+        elif p.loc and p.loc[-1] == "[key]":
+            return Problem(p.type, p.loc, f"key {raw.get('input')!r} must be text; write it quoted", p.severity)
     except Exception:  # noqa: BLE001 - a hint is a courtesy; the problem itself stands
         pass
     return p
