@@ -146,6 +146,12 @@ def schema() -> None:
 def _register_optional() -> None:
     """Commands that live in their own modules."""
     try:
+        from .sim.command import simulate
+    except ImportError:  # pragma: no cover - the module ships with the package
+        pass
+    else:
+        main.add_command(simulate)
+    try:
         from .checker.command import check
     except ImportError:  # pragma: no cover - the module ships with the package
         return
