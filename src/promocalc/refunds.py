@@ -207,8 +207,9 @@ def apply_refunds(campaign: Campaign, order: Any, refunds: Any, policy: str | No
     order_time = parse_time(at, comp.tz) if isinstance(at, str) else None
     by_id = {ln.id: ln for ln in lines}
     plan = []
-    units_left = {ln.id: len(ln.units) for ln in lines}
-    amount_left = {ln.id: ln.remaining for ln in lines}
+    # a dry run on copies: each refund is checked against what the ones before it leave
+    dry = {ln.id: list(ln.left) for ln in lines}
+    done = {ln.id: 0 for ln in lines}
     for j, r in enumerate(items):
         loc = base + (j,)
         if not isinstance(r, dict):
@@ -232,34 +233,39 @@ def apply_refunds(campaign: Campaign, order: Any, refunds: Any, policy: str | No
                 problems.append(Problem("time", loc + ("closed_at",), str(e)))
         if closed is not None and order_time is not None and closed < order_time:
             problems.append(Problem("before_order", loc + ("closed_at",), "the refund closed before the order was placed"))
-        if units_left[lid] == 0 or amount_left[lid] == 0:
-            problems.append(Problem("fully_refunded", loc, f"line {lid!r} is already fully refunded"))
-            continue
         has_qty, has_amount = "qty" in r, "amount" in r
         if has_qty == has_amount:
             problems.append(Problem("value", loc, "a refund gives either qty (units) or amount (a compensation)"))
+            continue
+        units_left = len(dry[lid]) - done[lid]
+        amount_left = sum(dry[lid])
+        # a line that paid nothing can still have its units returned, but not be compensated
+        if units_left == 0 or (has_amount and amount_left == 0):
+            problems.append(Problem("fully_refunded", loc, f"line {lid!r} is already fully refunded"))
             continue
         if has_qty:
             q = r["qty"]
             if isinstance(q, bool) or not isinstance(q, int) or q <= 0:
                 problems.append(Problem("value", loc + ("qty",), f"qty must be a positive whole number, got {q!r}"))
                 continue
-            if q > units_left[lid]:
+            if q > units_left:
                 problems.append(Problem("too_many_units", loc + ("qty",),
-                                        f"qty {q} is more than the {units_left[lid]} units left on line {lid!r}"))
+                                        f"qty {q} is more than the {units_left} units left on line {lid!r}"))
                 continue
-            units_left[lid] -= q
+            for k in range(done[lid], done[lid] + q):
+                dry[lid][k] = 0
+            done[lid] += q
             plan.append((ln, q, None, stage, closed))
         else:
             amt = _money(r["amount"], loc + ("amount",), problems)
             if amt <= 0:
                 problems.append(Problem("value", loc + ("amount",), "a compensation must be above 0"))
                 continue
-            if amt > amount_left[lid]:
+            if amt > amount_left:
                 problems.append(Problem("amount_too_large", loc + ("amount",),
-                                        f"amount {fmt(amt)} is more than the {fmt(amount_left[lid])} line {lid!r} has left"))
+                                        f"amount {fmt(amt)} is more than the {fmt(amount_left)} line {lid!r} has left"))
                 continue
-            amount_left[lid] -= amt
+            _compensate(dry[lid], done[lid], amt)
             plan.append((ln, None, amt, stage, closed))
     raise_problems(CartError, problems)
 
@@ -287,10 +293,7 @@ def apply_refunds(campaign: Campaign, order: Any, refunds: Any, policy: str | No
             entry["qty"] = q
         else:
             assert amt is not None
-            live = list(range(ln.refunded_units, len(ln.left)))
-            cut = allocate(amt, [ln.left[k] for k in live])
-            for k, c in zip(live, cut):
-                ln.left[k] -= c
+            _compensate(ln.left, ln.refunded_units, amt)
             amount = amt
             deposit = 0
         shop_refunded[ln.shop] += amount
@@ -305,6 +308,13 @@ def apply_refunds(campaign: Campaign, order: Any, refunds: Any, policy: str | No
     returned, not_returned = _returns(campaign, lines, instruments)
     remaining = {ln.id: ln.remaining for ln in lines}
     return RefundResult(entries, sum(e["amount"] for e in entries), remaining, returned, not_returned, policy)
+
+
+def _compensate(left: list[int], first: int, amount: int) -> None:
+    """Take a compensation out of the units not yet refunded, by largest remainder of what each holds."""
+    live = range(first, len(left))
+    for k, c in zip(live, allocate(amount, [left[k] for k in live])):
+        left[k] -= c
 
 
 def _clawback(comp: Any, ln: _Line, q: int, shop: list[_Line], paid: int, refunded: int,
