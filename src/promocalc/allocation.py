@@ -12,23 +12,16 @@ def allocate(amount: int, weights: Sequence[int]) -> list[int]:
     largest fractional remainders, ties to the larger weight, then to the
     earlier position. Shares always sum to ``amount`` (when ``W > 0``).
     """
-    n = len(weights)
     total = sum(weights)
     if total <= 0 or amount == 0:
-        return [0] * n
-    if n == 1:
+        return [0] * len(weights)
+    if len(weights) == 1:
         return [amount]
-    shares = []
-    rems = []
-    given = 0
-    for w in weights:
-        q, r = divmod(amount * w, total)
-        shares.append(q)
-        rems.append(r)
-        given += q
-    left = amount - given
+    shares = [amount * w // total for w in weights]
+    left = amount - sum(shares)
     if left:
-        order = sorted(range(n), key=lambda i: (-rems[i], -weights[i], i))
+        rems = [amount * w % total for w in weights]
+        order = sorted(range(len(weights)), key=lambda i: (-rems[i], -weights[i], i))
         for i in order[:left]:
             shares[i] += 1
     return shares

@@ -176,7 +176,7 @@ class Quote:
             if a.vouchers is not None:
                 entry["vouchers"] = a.vouchers
             if a.pools is not None:
-                entry["pools"] = [_pool_json(pl) for pl in a.pools]
+                entry["pools"] = [_pool_json(pl, ctx) for pl in a.pools]
             applied.append(entry)
         out: dict[str, Any] = {
             "campaign": camp.id, "at": datetime.fromtimestamp(self._p.at, camp.tz).isoformat(), "currency": "CNY",
@@ -234,8 +234,10 @@ def _deposit_stage(ctx: Any, i: int) -> bool:
     return ps is not None and ps.deposit_stage
 
 
-def _pool_json(pool: dict[str, object]) -> dict[str, object]:
+def _pool_json(pool: dict[str, object], ctx: Any) -> dict[str, object]:
     out = dict(pool)
+    out["tiers"] = str(pool["tiers"])
+    out["lines"] = [ctx.lines[i].id for i in pool["lines"]]  # type: ignore[attr-defined]
     for k in ("base", "amount", "gap"):
         if k in out and isinstance(out[k], int):
             out[k] = fmt(out[k])  # type: ignore[arg-type]

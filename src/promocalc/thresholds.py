@@ -95,6 +95,9 @@ class Threshold:
                 return t.need - measure
         return 0
 
+    def __str__(self) -> str:
+        return self.describe()
+
     def describe(self) -> str:
         """Compact label, e.g. ``300-20/500-50`` or ``每300-40``."""
         if self.every is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..money import Rounding
+from ..money import Rounding, round_fraction
 from ..thresholds import Threshold
 from ..timeutil import Window
 
@@ -87,8 +87,6 @@ class Promo:
             return min(self.price, price)
         if self.kind == "rate":
             assert self.rate is not None
-            from ..money import round_fraction
-
             return min(price, round_fraction(price * self.rate.numerator, self.rate.denominator, self.rounding))
         return max(0, price - self.off)
 

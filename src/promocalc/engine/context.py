@@ -45,7 +45,7 @@ class Context:
     """What layer 1 fixes for a quote: lines, A1 per line, deposits, unit weights, active promotions."""
 
     __slots__ = ("cart", "lines", "a1", "dep", "unit_w", "item_of", "parallel", "reject", "active", "inactive",
-                 "by_shop", "eligible", "members", "item_off")  # fmt: skip
+                 "by_shop", "eligible", "members", "item_off", "has_presale")  # fmt: skip
 
     def __init__(self, cart: Cart, parallel: bool, reject: bool) -> None:
         self.cart = cart
@@ -63,7 +63,10 @@ class Context:
         self.by_shop: dict[str, list[int]] = {}
         self.eligible = [False] * n
         self.members: frozenset[str] = frozenset()
+        self.has_presale = False
         for ln in cart.lines:
+            if ln.presale is not None:
+                self.has_presale = True
             if ln.presale is None or not ln.presale.deposit_stage:  # a deposit payment takes no discount
                 self.by_shop.setdefault(ln.shop, []).append(ln.pos)
 
@@ -90,7 +93,7 @@ class Context:
 
     def presale_ok(self, idx: list[int], amount: int, weights: list[int], run: list[int], inclusive: bool) -> bool:
         """RULES 8: every presale line's tail left must exceed (or, inclusive, reach) its share."""
-        if not any(self.lines[i].presale is not None for i in idx):
+        if not self.has_presale or not any(self.lines[i].presale is not None for i in idx):
             return True
         raw = allocate(amount, weights)
         for i, s in zip(idx, raw):

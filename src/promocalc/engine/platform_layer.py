@@ -49,9 +49,10 @@ def _numeric_key(t: Threshold) -> tuple[object, ...]:
 
 
 def _pool_info(t: Threshold, idx: list[int], base: int, amount: int, ctx: Context, extra: dict[str, object]) -> dict[str, object]:
-    info: dict[str, object] = {"tiers": t.describe(), "base": base, "amount": amount,
-                               "lines": [ctx.lines[i].id for i in idx]}  # fmt: skip
-    info.update(extra)
+    """A pool's figures, kept raw (tiers, line positions, fen); the quote formats them when asked."""
+    info: dict[str, object] = {"tiers": t, "base": base, "amount": amount, "lines": idx}
+    if extra:
+        info.update(extra)
     return info
 
 

@@ -20,7 +20,7 @@ class Priced:
     """The outcome of pricing a cart: the context, the chosen options and everything applied or not."""
 
     __slots__ = ("ctx", "run", "options", "platform_applied", "platform_skipped", "coupons", "optimal",
-                 "not_applied", "at")  # fmt: skip
+                 "explain", "_not_applied", "at")  # fmt: skip
 
     def __init__(self) -> None:
         self.ctx: Context
@@ -30,8 +30,17 @@ class Priced:
         self.platform_skipped: list[Skipped] = []
         self.coupons: tuple[Promo, ...] = ()
         self.optimal: bool | None = None
-        self.not_applied: list[Skipped] = []
+        self.explain: tuple[Compiled, list[Skipped], set[str], set[str] | None]
+        self._not_applied: list[Skipped] | None = None
         self.at = 0.0
+
+    @property
+    def not_applied(self) -> list[Skipped]:
+        """What was relevant to the cart but did not apply (worked out when first asked for)."""
+        if self._not_applied is None:
+            camp, notes, held, use = self.explain
+            self._not_applied = _not_applied(camp, self.ctx, self, notes, held, use)
+        return self._not_applied
 
 
 def _activate(camp: Compiled, cart: Cart, t: float, ctx: Context) -> None:
@@ -90,12 +99,14 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
                        for c in co]  # fmt: skip
                 if use is None and any(isinstance(r, Skipped) for r in res):
                     continue  # the same cards without this one price the same with fewer coupons
+                got = [r for r in res if type(r) is Applied]
+                for r in got:
+                    for i, s in r.shares.items():
+                        run[i] -= s
                 run3 = [run[i] for i in idx]
-                for r in res:
-                    if isinstance(r, Applied):
-                        pos = {i: k for k, i in enumerate(idx)}
-                        for i, s in r.shares.items():
-                            run3[pos[i]] -= s
+                for r in got:
+                    for i, s in r.shares.items():
+                        run[i] += s
                 opts.append(ShopOption(shop, idx, sc, co, res, run3))
             for i in idx:
                 run[i] = run1[i]
@@ -110,7 +121,7 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     plan = PlatformPlan(platform, cart.vouchers, cart.allowance, camp.cross_tiers, camp.voucher_tiers)
     alts = alternatives([p for p in platform if not p.is_coupon or (use is None or p.id in use)])
 
-    dep = ctx.dep
+    dep_total = sum(ctx.dep)
 
     def evaluate(choice: tuple[ShopOption, ...], cc: tuple[Promo, ...], disabled: frozenset[str]):  # type: ignore[no-untyped-def]
         r = list(run1)
@@ -118,9 +129,7 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
             for i, v in zip(opt.idx, opt.run3):
                 r[i] = v
         applied, skipped = apply_platform(ctx, plan, cc, disabled, r)
-        total = 0
-        for i in range(len(r)):
-            total += r[i] - dep[i]
+        total = sum(r) - dep_total
         coupons = [c for opt in choice for c in opt.coupons] + list(cc)
         key = (total, len(coupons), sorted(c.pos for c in coupons), -sum(o.shop_off for o in choice),
                [o.shop_result.promo.pos if o.shop_result else -1 for o in choice])
@@ -128,7 +137,16 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
 
     count = combination_count(per_shop, len(cc_sets), len(alts))
     best = None
-    if count <= SEARCH_LIMIT:
+    if count == 1:
+        choice = tuple(opts[0] for opts in per_shop)
+        r = list(run1)
+        for opt in choice:
+            for i, v in zip(opt.idx, opt.run3):
+                r[i] = v
+        applied, skipped = apply_platform(ctx, plan, cc_sets[0], alts[0], r)
+        best = (None, choice, cc_sets[0], r, applied, skipped)
+        optimal = True
+    elif count <= SEARCH_LIMIT:
         for ai, disabled in enumerate(alts):
             for cc in cc_sets:
                 for choice in product(*per_shop):
@@ -151,7 +169,7 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     out.platform_skipped = skipped
     out.coupons = tuple(c for opt in choice for c in opt.coupons) + tuple(cc)
     out.optimal = optimal if use is None else None
-    out.not_applied = _not_applied(camp, ctx, out, notes, held, use)
+    out.explain = (camp, notes, held, use)
     return out
 
 
