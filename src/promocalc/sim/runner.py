@@ -178,13 +178,13 @@ def _run_dask(campaign: Any, source: Any, n: int, at: float, band: Fraction, kee
         if size is None:
             # about 16 chunks per worker: even load, little overhead
             size = max(200, min(5000, math.ceil(n / (n_workers * 16)) or 1))
-        camp_f = client.scatter(campaign, broadcast=True)
+        camp_f = client.scatter(campaign, broadcast=True, hash=False)  # own keys: runs never share data
         if isinstance(source, CartGenerator):
-            src_f = client.scatter(source, broadcast=True)
+            src_f = client.scatter(source, broadcast=True, hash=False)
             futures = [client.submit(price_chunk, camp_f, src_f, a, b, at, band, keep, pure=False)
                        for a, b in _chunks(n, size)]  # fmt: skip
         else:
-            futures = [client.submit(price_chunk, camp_f, client.scatter(source[a:b]), a, b, at, band, keep, pure=False)
+            futures = [client.submit(price_chunk, camp_f, client.scatter(source[a:b], hash=False), a, b, at, band, keep, pure=False)
                        for a, b in _chunks(n, size)]  # fmt: skip
         total = Tally(Meta(campaign), band, keep)
         bar = _progress(progress, n, f"pricing on {n_workers} workers")
@@ -194,11 +194,12 @@ def _run_dask(campaign: Any, source: Any, n: int, at: float, band: Fraction, kee
                 total.merge(part)
                 if bar is not None:
                     bar.update(part.totals["carts"])
+        except BaseException:
+            client.cancel(futures)
+            raise
         finally:
             if bar is not None:
                 bar.close()
-            for fut in futures:
-                fut.cancel()
         return total, n_workers
     finally:
         for obj in owned:
