@@ -34,7 +34,9 @@ def summary_line(reports: Sequence[FileReport]) -> str:
     files = len(reports)
     if not errors and not warnings:
         return f"promocalc check: {_n(files, 'file')} valid, no problems"
-    return f"promocalc check: {_n(errors, 'error')}, {_n(warnings, 'warning')} in {_n(files, 'file')}"
+    unusable = sum(1 for r in reports if r.unusable)
+    lost = f" ({unusable} could not be read)" if unusable else ""
+    return f"promocalc check: {_n(errors, 'error')}, {_n(warnings, 'warning')} in {_n(files, 'file')}{lost}"
 
 
 def _n(n: int, word: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,18 +77,50 @@ def place(doc: Document, p: Problem) -> Finding:
         if pos is not None:
             return Finding(doc.name, pos[0], pos[1], p)
     line, col = doc.where(p.loc)
+    if p.type == "extra_forbidden" and p.loc and doc.positions.get(p.loc) is not None:
+        pos = _key_before(doc.name, str(p.loc[-1]), line, col)
+        if pos is not None:
+            line, col = pos
     return Finding(doc.name, line, col, p)
+
+
+def _key_before(path: str, key: str, line: int, col: int) -> tuple[int, int] | None:
+    """Where the key of the value at (line, col) is written: the last ``key:`` before the value."""
+    text = _lines(path)
+    if text is None:
+        return None
+    pattern = re.compile(r'(["\']?)' + re.escape(key) + r'\1\s*:')
+    for n in range(min(line, len(text)), max(0, line - 50), -1):
+        row = text[n - 1] if n != line else text[n - 1][: col - 1]
+        found = [m for m in pattern.finditer(row)
+                 if m.start() == 0 or not (row[m.start() - 1].isalnum() or row[m.start() - 1] in "_-")]
+        if found:
+            return n, found[-1].start() + 1
+    return None
+
+
+def _lines(path: str) -> tuple[str, ...] | None:
+    try:
+        st = Path(path).stat()
+        return _read_lines(path, st.st_mtime_ns, st.st_size)
+    except OSError:
+        return None
+
+
+@functools.lru_cache(maxsize=4)
+def _read_lines(path: str, mtime: int, size: int) -> tuple[str, ...]:
+    return tuple(Path(path).read_text(encoding="utf-8-sig", errors="replace").splitlines())
 
 
 def _key_position(path: str, key: str) -> tuple[int, int] | None:
     """Line and column of a top-level key (YAML ``key:`` or JSON ``"key":``)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
-    except OSError:
+    lines = _lines(path)
+    if lines is None:
         return None
+    text = "\n".join(lines)
     pattern = re.compile(r'^(\s*\{?\s*)(["\']?)' + re.escape(key) + r'\2\s*:')
     json_like = text.lstrip().startswith("{")
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(lines, 1):
         m = pattern.match(line)
         if m and (json_like or m.group(1) == ""):
             return n, len(m.group(1)) + 1

@@ -233,13 +233,19 @@ def read_file(path: str | os.PathLike[str]) -> Document:
     """Read and parse a YAML/JSON file; unreadable input raises :class:`InputError`."""
     p = Path(path)
     name = str(path)
-    if not p.exists():
-        raise _problem(name, "no such file", type_="missing")
-    if not p.is_file():
-        raise _problem(name, "not a file", type_="not_a_file")
-    if p.stat().st_size > MAX_BYTES:
+    try:
+        if not p.exists():
+            raise _problem(name, "no such file", type_="missing")
+        if not p.is_file():
+            raise _problem(name, "not a file", type_="not_a_file")
+        if p.stat().st_size > MAX_BYTES:
+            raise _problem(name, f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", type_="too_large")
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)  # a file may grow after stat (or be a pipe-like special file)
+    except OSError as e:
+        raise _problem(name, f"cannot read the file: {e.strerror or e}", type_="unreadable") from None
+    if len(raw) > MAX_BYTES:
         raise _problem(name, f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", type_="too_large")
-    raw = p.read_bytes()
     if b"\x00" in raw[:8192]:
         raise _problem(name, "binary file, not YAML or JSON text", type_="binary")
     try:
