@@ -70,9 +70,11 @@ class Compiled:
         self.categories = {cid: (c.name or cid) for cid, c in cfg.categories.items()}
 
         by_tiers: dict[tuple[str, str], Threshold] = {}
+        canonical: dict[object, Threshold] = {}  # identical tiers share one object: the engine pools by identity
         for cid, cat in cfg.categories.items():
             for gid, ts in cat.voucher_groups.items():
-                by_tiers[(cid, gid)] = stepped(ts)
+                t = stepped(ts)
+                by_tiers[(cid, gid)] = canonical.setdefault(t.key, t)
         self.shops: dict[str, ShopInfo] = {}
         for pos, (sid, s) in enumerate(cfg.shops.items()):
             info = ShopInfo(sid, pos)

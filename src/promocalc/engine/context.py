@@ -78,17 +78,17 @@ class Context:
         raw = allocate(amount, weights)
         shares: dict[int, int] = {}
         dep = self.dep
+        reject = self.reject
         for i, s in zip(idx, raw):
-            if not s:
-                continue
-            owed = run[i] - dep[i]
-            if s >= owed:
-                if self.reject:
-                    return None
-                s = owed
-                if s <= 0:
-                    continue
-            shares[i] = s
+            if s:
+                owed = run[i] - dep[i]
+                if s >= owed:
+                    if reject:
+                        return None
+                    s = owed
+                    if s <= 0:
+                        continue
+                shares[i] = s
         return shares
 
     def presale_ok(self, idx: list[int], amount: int, weights: list[int], run: list[int], inclusive: bool) -> bool:

@@ -9,7 +9,7 @@ from .context import Applied, Context, Skipped
 def apply_coupon(ctx: Context, p: Promo, idx: list[int], run: list[int]) -> Applied | Skipped:
     """Apply card ``p`` to its lines among the shop's ``idx``, measured on A2 (sequential) or A1 (parallel)."""
     lines = ctx.lines
-    scope = [i for i in idx if p.in_scope(lines[i].item, lines[i].category)]
+    scope = [i for i in idx if p.in_scope(lines[i].item, lines[i].category)] if p.has_scope else idx
     if not scope:
         return Skipped(p, "no_lines_in_scope")
     measure = ctx.a1 if ctx.parallel else run

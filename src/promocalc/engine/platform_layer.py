@@ -25,6 +25,9 @@ class PlatformPlan:
         self.voucher_tiers = voucher_tiers
 
 
+_NONE: dict[str, Threshold] = {}
+
+
 def _pools(idx: list[int], key_of: dict[int, Threshold]) -> list[tuple[Threshold, list[int]]]:
     pools: dict[object, tuple[Threshold, list[int]]] = {}
     for i in idx:
@@ -62,12 +65,19 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
     held = plan.held.get(p.id, 0)
     if held <= 0:
         return Skipped(p, "no_vouchers_held")
-    key_of: dict[int, Threshold] = {}
+    # identical tiers are one compiled Threshold object, so lines pool by identity
+    by_tiers: dict[Threshold, list[int]] = {}
+    groups = plan.voucher_tiers
     for i in idx:
-        t = plan.voucher_tiers.get(lines[i].shop, {}).get(lines[i].category)
+        ln = lines[i]
+        t = groups.get(ln.shop, _NONE).get(ln.category)
         if t is not None:
-            key_of[i] = t
-    if not key_of:
+            members = by_tiers.get(t)
+            if members is None:
+                by_tiers[t] = [i]
+            else:
+                members.append(i)
+    if not by_tiers:
         return Skipped(p, "no_voucher_group")
     measure = ctx.a1 if ctx.parallel else run
     dep = ctx.dep
@@ -76,7 +86,7 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
     pool_notes: list[dict[str, object]] = []
     best_gap: int | None = None
     best_tiers: Threshold | None = None
-    for t, members in _pools([i for i in idx if i in key_of], key_of):
+    for t, members in by_tiers.items():
         base = sum(measure[i] for i in members)
         off = t.discount(base)
         wants = off // face

@@ -10,17 +10,17 @@ def shop_promotion(ctx: Context, p: Promo, idx: list[int], run: list[int]) -> Ap
     """Apply shop-level promotion ``p`` to the shop's lines ``idx``; thresholds and weights are A1 (RULES 2.1)."""
     lines = ctx.lines
     a1 = ctx.a1
-    scope = [i for i in idx if p.in_scope(lines[i].item, lines[i].category)]
+    scope = [i for i in idx if p.in_scope(lines[i].item, lines[i].category)] if p.has_scope else idx
     if not scope:
         return Skipped(p, "no_lines_in_scope")
     assert p.threshold is not None
-    base = sum(a1[i] for i in scope)
-    items = sum(lines[i].qty for i in scope)
+    weights = [a1[i] for i in scope]
+    base = sum(weights)
+    items = sum(lines[i].qty for i in scope) if p.threshold.by_items else 0
     off = p.threshold.discount(base, items)
     if off <= 0:
         return Skipped(p, "threshold_not_met", gap=p.threshold.gap(base, items))
     off = min(off, base)
-    weights = [a1[i] for i in scope]
     shares = ctx.settle(scope, off, weights, run)
     if shares is None:
         return Skipped(p, "would_go_negative")

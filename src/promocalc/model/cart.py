@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..engine.compile import Compiled
 
 _FAST_MONEY = re.compile(r"(\d{1,15})\.(\d\d)\Z")
+_PRICES: dict[str, int] = {}  # price text -> fen; bounded, and the same text always means the same amount
 MAX_LINES = 10_000
 MAX_QTY = 1_000_000
 
@@ -146,10 +147,16 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
             if (type(lid) is str and lid and lid not in seen and type(shop) is str and shop in shops
                     and type(item) is str and item and type(category) is str and category
                     and type(qty) is int and 0 < qty <= MAX_QTY and type(price_raw) is str):  # fmt: skip
-                m = _FAST_MONEY.match(price_raw)
-                if m is not None:
+                fen = _PRICES.get(price_raw)
+                if fen is None:
+                    m = _FAST_MONEY.match(price_raw)
+                    if m is not None:
+                        fen = int(m.group(1)) * 100 + int(m.group(2))
+                        if len(_PRICES) < 65536:
+                            _PRICES[price_raw] = fen
+                if fen is not None:
                     seen.add(lid)
-                    append(Line(i, lid, shop, item, category, int(m.group(1)) * 100 + int(m.group(2)), qty))
+                    append(Line(i, lid, shop, item, category, fen, qty))
                     continue
         loc: Loc = ("lines", i)
         if not isinstance(raw, dict):
