@@ -12,6 +12,12 @@ def apply_coupon(ctx: Context, p: Promo, idx: list[int], run: list[int]) -> Appl
     scope = [i for i in idx if p.in_scope(lines[i].item, lines[i].category)] if p.has_scope else idx
     if not scope:
         return Skipped(p, "no_lines_in_scope")
+    return redeem(ctx, p, scope, run)
+
+
+def redeem(ctx: Context, p: Promo, scope: list[int], run: list[int]) -> Applied | Skipped:
+    """Apply a wallet coupon over ``scope``: its threshold (none for a red packet), the presale tail test
+    (RULES 8), then the split. Shared by the cards of layer 3 and the category coupons of layer 4."""
     measure = ctx.a1 if ctx.parallel else run
     weights = [measure[i] for i in scope]
     base = sum(weights)

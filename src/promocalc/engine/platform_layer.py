@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..thresholds import Threshold
 from .compiled import Promo
 from .context import Applied, Context, Skipped
+from .coupon_layer import redeem
 
 
 class PlatformPlan:
@@ -180,19 +181,7 @@ def category_coupon(ctx: Context, p: Promo, idx: list[int], run: list[int], take
     scope = [i for i in idx if i not in taken and p.in_scope(lines[i].item, lines[i].category)]
     if not scope:
         return Skipped(p, "no_lines_in_scope")
-    measure = ctx.a1 if ctx.parallel else run
-    weights = [measure[i] for i in scope]
-    base = sum(weights)
-    assert p.threshold is not None
-    off = p.threshold.discount(base)
-    if off <= 0:
-        return Skipped(p, "threshold_not_met", gap=p.threshold.gap(base))
-    if not ctx.presale_ok(scope, off, weights, run, inclusive=False):
-        return Skipped(p, "presale_tail_too_small")
-    got = ctx.settle(scope, off, weights, run)
-    if got is None:
-        return Skipped(p, "would_go_negative")
-    return Applied(p, got)
+    return redeem(ctx, p, scope, run)
 
 
 def apply_platform(ctx: Context, plan: PlatformPlan, coupons: tuple[Promo, ...], disabled: frozenset[str],
