@@ -121,6 +121,8 @@ def _check_tags(node: Any, depth: int = 0) -> int:
             stack.extend((c, d + 1) for c in n.value)
         elif isinstance(n, MappingNode):
             for k, v in n.value:
+                if not isinstance(k, ScalarNode):
+                    raise _Refused("a mapping key must be plain text or a number", k.start_mark)
                 stack.append((k, d + 1))
                 stack.append((v, d + 1))
     return count
@@ -218,6 +220,9 @@ def parse_text(text: str, name: str = "<input>") -> Document:
         raise _problem(name, "nesting too deep to read", type_="refused") from None
     except YAMLError as e:
         raise _problem(name, f"invalid YAML: {e}", type_="yaml_syntax") from None
+    except (TypeError, AttributeError, KeyError, IndexError) as e:  # ruamel on odd input; never a traceback
+        raise _problem(name, f"invalid YAML: cannot be read as plain data ({type(e).__name__})",
+                       type_="yaml_syntax") from None
     positions: dict[Loc, tuple[int, int]] = {(): (node.start_mark.line + 1, node.start_mark.column + 1)}
     try:
         # aliases may repeat what is written, but not blow it up (billion laughs)
