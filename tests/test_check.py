@@ -91,6 +91,21 @@ def test_schema_problems_all_at_once_with_suggestions() -> None:
     }
 
 
+def test_meaning_checks_run_on_the_entries_that_pass_the_schema() -> None:
+    path = str(DATA / "mixed.yaml")
+    code, _, err = run(path)
+    assert code == 1
+    found = where(err, path)
+    assert sorted(found, key=lambda k: tuple(map(int, k.split(":")))) == [
+        "5:36", "7:64", "8:29", "10:47", "12:43", "12:86", "13:10", "13:56"]
+    assert found["8:29"].startswith("Input should be a valid boolean")  # schema: shop-b is set aside
+    assert found["10:47"].startswith("rate 2 must lie strictly between 0 and 1")  # schema: 'bad' is set aside
+    assert found["12:43"].startswith("unknown shop 'shop-c'")
+    assert found["12:86"].startswith("unknown promotion 'oops'")  # 'bad' exists, it only failed the schema
+    assert found["13:10"] == "promotion id 'ok2' is already used by promotions[2] (promotions[3].id)"
+    assert "by at least 0.01" in found["13:56"]
+
+
 def test_warnings_alone_exit_zero() -> None:
     path = str(DATA / "warnings.yaml")
     code, _, err = run(path)

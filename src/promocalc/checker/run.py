@@ -12,6 +12,7 @@ from ..io.documents import Document, read_file
 from ..model.config import Config
 from ..model.semantics import check_references
 from .against import check_against
+from .partial import salvage
 from .rules import check_config
 from .schema import validate
 
@@ -56,6 +57,8 @@ def load(path: str) -> tuple[Document | None, Config | None, FileReport]:
     cfg, problems = validate(doc.data)
     if cfg is not None:
         problems = check_references(cfg) + check_config(cfg)
+    else:
+        problems = problems + salvage(doc.data, problems)
     report.config = cfg
     report.findings = [place(doc, p) for p in problems]
     return doc, cfg, report
