@@ -55,8 +55,13 @@ class CartGenerator:
     ``presale_share`` (share of presale final-payment lines), ``ineligible_share`` (lines flagged
     ``platform_eligible: false``), ``vouchers`` (count held -> weight, per category voucher),
     ``coupon_share`` (chance to hold each coupon relevant to the cart), ``allowance`` (balance in yuan
-    -> weight), ``credit`` (buyer credit score -> weight, which sets the member level) and ``at``
+    -> weight), ``credit`` (buyer credit score -> weight, which sets the member level),
+    ``items_per_category`` (plain items per shop and category besides the promoted ones) and ``at``
     (a fixed checkout time; by default a random time inside the campaign's effective window).
+
+    The derived catalog gives every shop the categories of its voucher groups and promotion scopes
+    (else all categories); an item named in a promotion's scope takes that scope's category, else the
+    shop's first one, and a list price that leaves its item-level promotion a plausible discount.
 
     >>> gen = CartGenerator(campaign, seed=7, n=1000)   # doctest: +SKIP
     >>> gen[0] == CartGenerator(campaign, seed=7, n=1000)[0]   # doctest: +SKIP
@@ -82,6 +87,7 @@ class CartGenerator:
         coupon_share: float = 0.5,
         allowance: Weights = DEFAULT_ALLOWANCE,
         credit: Weights = DEFAULT_CREDIT,
+        items_per_category: int = 20,
         at: str | None = None,
     ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
@@ -98,6 +104,9 @@ class CartGenerator:
         if isinstance(price_spread, bool) or not isinstance(price_spread, (int, float)) or price_spread < 0:
             raise ValueError(f"price_spread must be a number >= 0, got {price_spread=!r}")
         self._spread = float(price_spread)
+        if isinstance(items_per_category, bool) or not isinstance(items_per_category, int) or items_per_category < 1:
+            raise ValueError(f"items_per_category must be a whole number >= 1, got {items_per_category=!r}")
+        self._per_cat = items_per_category
         self._presale = _share("presale_share", presale_share)
         self._ineligible = _share("ineligible_share", ineligible_share)
         self._coupon_share = _share("coupon_share", coupon_share)
@@ -177,16 +186,25 @@ class CartGenerator:
                         if c not in cats:
                             cats.append(c)
                 cats = cats or all_cats
-            promoted: dict[str, str] = {}
+            promoted: dict[str, tuple[str, Any]] = {}
             for p in promos:
                 if p.scope is not None and p.scope.items:
                     cat = (p.scope.categories or [cats[0]])[0]
                     for item in p.scope.items:
-                        promoted.setdefault(item, cat)
-            for item, cat in promoted.items():
-                out.append(({"shop": sid, "item": item, "category": cat, "price": self._draw_price(rng)}, 3 * sw))
+                        if item not in promoted or p.kind in ("price", "amount_off"):
+                            promoted[item] = (cat, p)
+            for item, (cat, p) in promoted.items():
+                if p.kind == "price":  # the campaign price is 10–45 % below the list price
+                    price = p.price * rng.randint(110, 180) // 10000 * 100
+                elif p.kind == "amount_off":  # the amount off is 10–33 % of the list price
+                    price = p.off * rng.randint(3, 10)
+                else:
+                    price = self._draw_price(rng)
+                # a promoted item sells like several plain ones, so that its promotions run
+                out.append(({"shop": sid, "item": item, "category": cat, "price": max(100, price)},
+                            max(1, self._per_cat // 4) * sw))  # fmt: skip
             for cat in cats:
-                for k in range(1, 4):
+                for k in range(1, self._per_cat + 1):
                     out.append(({"shop": sid, "item": f"{cat}-{k}", "category": cat, "price": self._draw_price(rng)}, sw))
         return out
 

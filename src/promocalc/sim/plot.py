@@ -30,6 +30,18 @@ def _yuan(fen: int) -> float:
     return fen / 100
 
 
+def _thousands(ax_axis: Any) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax_axis.set_major_locator(MaxNLocator(5))
+    ax_axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+
+def _plain(label: str) -> str:
+    """Labels without CJK glyphs, which the default fonts lack: 每300-50 reads "every 300-50"."""
+    return label.replace("每", "every ")
+
+
 def discount_rates(r: SimulationResult, ax: Any = None) -> Any:
     """Bar chart of carts per 5 % discount-rate bucket."""
     ax = _axes(ax)
@@ -58,6 +70,7 @@ def cost_by_shop(r: SimulationResult, ax: Any = None) -> Any:
         if plat:
             ax.text(left[k], k, f" platform ¥{_yuan(plat):,.0f}", va="center", fontsize=8)
     ax.set_xlabel("discount (yuan)")
+    _thousands(ax.xaxis)
     ax.set_title(f"{r.campaign_id}: cost by shop and layer")
     ax.invert_yaxis()
     ax.legend(fontsize=8)
@@ -72,6 +85,7 @@ def cost_by_layer(r: SimulationResult, ax: Any = None) -> Any:
     ax.bar(LAYERS, m, color="#4292c6", label="merchant")
     ax.bar(LAYERS, p, bottom=m, color="#d94801", label="platform")
     ax.set_ylabel("discount (yuan)")
+    _thousands(ax.yaxis)
     ax.set_title(f"{r.campaign_id}: cost by layer")
     ax.legend(fontsize=8)
     return ax
@@ -82,7 +96,7 @@ def tier_landing(r: SimulationResult, ax: Any = None, instrument: str | None = N
     ax = _axes(ax)
     rows = [t for t in r.tiers if instrument is None or t["id"] == instrument]
     rows = [t for t in rows if t["reached"] or t["just_below"]][:20]
-    labels = [f"{t['id']} {t['tier']}" for t in rows]
+    labels = [_plain(f"{t['id']} {t['tier']}") for t in rows]
     y = list(range(len(rows)))
     ax.barh([v - 0.2 for v in y], [t["landed"] for t in rows], height=0.4, color="#d94801", label="just above")
     ax.barh([v + 0.2 for v in y], [t["just_below"] for t in rows], height=0.4, color="#9ecae1", label="just below")

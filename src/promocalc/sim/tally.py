@@ -297,7 +297,8 @@ class Tally:
             t = p.threshold
             if a.pools is not None:
                 for pool in a.pools:
-                    pt = meta.pool_tiers.get(str(pool["tiers"]))
+                    tiers = pool["tiers"]
+                    pt = tiers if isinstance(tiers, Threshold) else meta.pool_tiers.get(str(tiers))
                     if pt is not None and isinstance(pool.get("base"), int):
                         self._land(p.id, pt, pool["base"])  # type: ignore[arg-type]
             elif t is not None and not t.by_items and p.layer >= 2:
