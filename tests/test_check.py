@@ -106,6 +106,31 @@ def test_meaning_checks_run_on_the_entries_that_pass_the_schema() -> None:
     assert "by at least 0.01" in found["13:56"]
 
 
+def test_calendar_and_validity_windows() -> None:
+    path = str(DATA / "calendar.yaml")
+    code, out, _ = run(path, "--format", "json")
+    assert code == 1
+    got = {(p["line"], p["column"]): (p["type"], p["severity"]) for p in json.loads(out)["problems"]}
+    assert got == {
+        (5, 55): ("window_empty", "error"),
+        (8, 24): ("calendar_order", "error"),
+        (16, 12): ("voucher_never_effective", "warning"),
+        (17, 111): ("window_empty", "error"),
+        (18, 73): ("valid_outside_campaign", "error"),
+    }
+
+
+def test_quantity_tiers() -> None:
+    path = str(DATA / "quantity.yaml")
+    code, _, err = run(path)
+    assert code == 1
+    found = where(err, path)
+    assert sorted(found) == ["5:75", "6:52", "6:74"]
+    assert "tier of 3 items pays rate 0.95, not below the 2-item tier's 0.9" in found["5:75"]
+    assert "tier of 2 items: off must be above 0" in found["6:52"]
+    assert err.count(f"{path}:6:74: ") == 2
+
+
 def test_warnings_alone_exit_zero() -> None:
     path = str(DATA / "warnings.yaml")
     code, _, err = run(path)

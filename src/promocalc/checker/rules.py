@@ -10,7 +10,7 @@ from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from ..errors import Loc, Problem
-from ..model.config import Config, WindowModel
+from ..model.config import Config, ItemsTier, WindowModel
 from ..money import fmt
 
 _STAGES = ("threshold_setup", "threshold_edit_deadline", "preheat", "effective")
@@ -222,6 +222,8 @@ def _promotions(cfg: Config) -> list[Problem]:
             out.append(Problem("off_not_positive", loc + ("off",), f"red packet {p.id!r}: off must be above 0"))
         if kind == "amount_off" and p.off <= 0:
             out.append(Problem("no_discount", loc + ("off",), f"promotion {p.id!r} takes 0.00 off", "warning"))
+        if kind == "quantity_deal":
+            out += _quantity_tiers(p.id, p.tiers, loc + ("tiers",))
         max_off = getattr(p, "max_off", None)
         if max_off is not None:
             every = getattr(p, "every", None)
@@ -266,4 +268,23 @@ def _promotions(cfg: Config) -> list[Problem]:
                                            f"promotion {p.id!r}: shop {shop_id!r} keeps no customer group {g!r}, "
                                            "so only a buyer whose cart names it matches"
                                            f"{suggest(g, shop.customer_groups)}", "warning"))
+    return out
+
+
+def _quantity_tiers(pid: str, tiers: list[ItemsTier], loc: Loc) -> list[Problem]:
+    """Quantity tiers give something, and more as the item count grows (RULES 5: tiers are stepped)."""
+    out: list[Problem] = []
+    for j, t in enumerate(tiers):
+        if t.off is not None and t.off <= 0:
+            out.append(Problem("off_not_positive", loc + (j,), f"promotion {pid!r}: tier of {t.items} items: off "
+                               "must be above 0"))
+        if not j:
+            continue
+        prev = tiers[j - 1]
+        if prev.off is not None and t.off is not None and t.off <= prev.off:
+            out.append(Problem("tiers_not_increasing", loc + (j,), f"promotion {pid!r}: tier of {t.items} items "
+                               f"takes {fmt(t.off)} off, no more than the {prev.items}-item tier's {fmt(prev.off)}"))
+        elif prev.rate is not None and t.rate is not None and t.rate >= prev.rate:
+            out.append(Problem("tiers_not_increasing", loc + (j,), f"promotion {pid!r}: tier of {t.items} items "
+                               f"pays rate {t.rate}, not below the {prev.items}-item tier's {prev.rate}"))
     return out
