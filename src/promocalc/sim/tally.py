@@ -93,6 +93,7 @@ class Tally:
         self.tiers: dict[tuple[str, str, int], list[int]] = {}
         self.tier_labels: dict[tuple[str, str, int], str] = {}
         self.hist = [0] * HIST_BUCKETS
+        self._desc: dict[Threshold, str] = {}  # compiled thresholds live as long as the campaign
 
     # -- one cart ----------------------------------------------------------------------------------------
 
@@ -263,7 +264,9 @@ class Tally:
         """Count ``base`` against the tier it reached (and whether just above it) and the next tier."""
         num, den = self.band.numerator, self.band.denominator
         cur, cur_ref, nxt, nxt_ref, label = tier_steps(t, base)
-        desc = t.describe()
+        desc = self._desc.get(t)
+        if desc is None:
+            desc = self._desc[t] = t.describe()
         every = t.every is not None
         if cur is not None:
             rec = self._tier(pid, desc, t.every.need if every else cur, label or self._label(t, cur))  # type: ignore[union-attr]
@@ -367,6 +370,7 @@ class Tally:
         # The campaign stays behind: a tally travels back from a worker as plain integers.
         state = dict(self.__dict__)
         state["meta"] = None
+        state["_desc"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
