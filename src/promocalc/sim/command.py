@@ -19,7 +19,7 @@ from .runner import DEFAULT_BAND, _band
 def _check_band(ctx: click.Context, param: click.Parameter, value: str) -> str:
     try:
         _band(value)
-    except ValueError as e:
+    except (TypeError, ValueError) as e:
         raise click.BadParameter(str(e)) from None
     return value
 

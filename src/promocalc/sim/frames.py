@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 def _deps() -> tuple[Any, Any, Any]:
     try:
         import numpy as np
-        import pandas as pd
-        import pyarrow as pa
+        import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+        import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         raise ImportError("frames need pandas and pyarrow: pip install 'promocalc[sim]'") from None
     return pd, pa, np
@@ -50,7 +50,7 @@ def to_frames(r: SimulationResult) -> Frames:
     """Build the :class:`Frames` of a result."""
     from .result import Frames
 
-    pd, pa, np = _deps()
+    pd, _, np = _deps()
     rows = r.cart_rows
     carts = _frame({k: rows.get(k, []) for k in CART_COLUMNS}, MONEY_CART_COLUMNS)
     sub = np.asarray(rows.get("subtotal", []), dtype=np.int64)
@@ -96,8 +96,8 @@ def to_frames(r: SimulationResult) -> Frames:
 
     t_cols: dict[str, list[Any]] = {k: [] for k in ("id", "tiers", "tier", "spend", "reached", "landed", "just_below")}
     for row in r.tiers:
-        for k in t_cols:
-            t_cols[k].append(row[k])
+        for k, col in t_cols.items():
+            col.append(row[k])
     tiers = _frame(t_cols, {"spend"})
 
     step = 100 // len(r.rate_histogram) if r.rate_histogram else 5
@@ -112,7 +112,7 @@ def to_frames(r: SimulationResult) -> Frames:
 def write_parquet(r: SimulationResult, path: str) -> None:
     """The per-cart frame as Parquet, the summary JSON in the schema metadata."""
     _, pa, _ = _deps()
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
 
     table = pa.Table.from_pandas(to_frames(r).carts, preserve_index=False)
     meta = dict(table.schema.metadata or {})

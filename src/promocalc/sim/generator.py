@@ -91,7 +91,7 @@ class CartGenerator:
         at: str | None = None,
     ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
-            raise ValueError(f"seed must be an int, got {seed=!r}")
+            raise TypeError(f"seed must be an int, got {seed=!r}")
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"n must be a whole number >= 0, got {n=!r}")
         cfg = campaign.config

@@ -72,7 +72,7 @@ class SimulationResult:
             for pid in meta.promo_ids for sid in meta.shop_ids if (pid, sid) in tally.instrument_shops
         }  # fmt: skip
         pos = {pid: k for k, pid in enumerate(meta.promo_ids)}
-        self.tiers = [
+        self.tiers: list[dict[str, Any]] = [
             {"id": key[0], "tiers": key[1], "tier": tally.tier_labels[key], "spend": key[2],
              **dict(zip(("reached", "landed", "just_below"), vals))}
             for key, vals in sorted(tally.tiers.items(), key=lambda kv: (pos[kv[0][0]], kv[0][1], kv[0][2]))

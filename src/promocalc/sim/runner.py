@@ -27,8 +27,8 @@ DEFAULT_BAND = "0.10"
 
 def _band(band: Any) -> Fraction:
     """The landing band as an exact fraction in [0, 1)."""
-    if isinstance(band, float) or isinstance(band, bool):
-        raise ValueError(f"band must be exact (a string like '0.10', a Decimal or a Fraction), got {band=!r}")
+    if isinstance(band, (float, bool)):
+        raise TypeError(f"band must be exact (a string like '0.10', a Decimal or a Fraction), got {band=!r}")
     try:
         f = Fraction(Decimal(band)) if isinstance(band, (str, Decimal)) else Fraction(band)
     except (InvalidOperation, ValueError, TypeError):
@@ -71,9 +71,9 @@ def _progress(progress: bool | None, total: int, desc: str) -> Any:
         return None
     try:
         if progress:
-            from tqdm.auto import tqdm
+            from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
         else:
-            from tqdm import tqdm
+            from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         return None
     return tqdm(total=total, desc=desc, unit="cart", unit_scale=True, leave=False)
@@ -166,12 +166,14 @@ def _run_dask(campaign: Any, source: Any, n: int, at: float, band: Fraction, kee
     owned: list[Any] = []
     if client is None:
         if address is not None:
-            client = Client(address)
+            client = Client(address)  # type: ignore[no-untyped-call,unused-ignore]
             owned.append(client)
         else:
-            cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=processes,
-                                   dashboard_address=None, silence_logs=logging.ERROR)  # fmt: skip
-            client = Client(cluster)
+            cluster = LocalCluster(  # type: ignore[no-untyped-call,unused-ignore]
+                n_workers=workers or 2, threads_per_worker=1, processes=processes, dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            client = Client(cluster)  # type: ignore[no-untyped-call,unused-ignore]
             owned += [client, cluster]
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
@@ -189,7 +191,7 @@ def _run_dask(campaign: Any, source: Any, n: int, at: float, band: Fraction, kee
         total = Tally(Meta(campaign), band, keep)
         bar = _progress(progress, n, f"pricing on {n_workers} workers")
         try:
-            for fut in as_completed(futures):
+            for fut in as_completed(futures):  # type: ignore[no-untyped-call,unused-ignore]
                 part = fut.result()
                 total.merge(part)
                 if bar is not None:

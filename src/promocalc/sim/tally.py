@@ -7,9 +7,11 @@ result to the fen; the per-cart rows are kept with their cart index and put back
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from ..thresholds import Threshold
+
+K = TypeVar("K")
 
 LAYERS = ("item", "shop", "coupon", "platform")
 HIST_BUCKETS = 20  # discount-rate histogram: 5% wide buckets, the last one closed at 100%
@@ -302,8 +304,9 @@ class Tally:
                 for pool in a.pools:
                     tiers = pool["tiers"]
                     pt = tiers if isinstance(tiers, Threshold) else meta.pool_tiers.get(str(tiers))
-                    if pt is not None and isinstance(pool.get("base"), int):
-                        self._land(p.id, pt, pool["base"])  # type: ignore[arg-type]
+                    base = pool.get("base")
+                    if pt is not None and isinstance(base, int):
+                        self._land(p.id, pt, base)
             elif t is not None and not t.by_items and p.layer >= 2:
                 if p.layer == 4:
                     idx = [i for i, ln in enumerate(lines)
@@ -340,15 +343,10 @@ class Tally:
         for mine, theirs in zip(self.layers, other.layers):
             for j, v in enumerate(theirs):
                 mine[j] += v
-        for table, src in ((self.shops, other.shops), (self.instruments, other.instruments),
-                           (self.instrument_shops, other.instrument_shops), (self.tiers, other.tiers)):  # fmt: skip
-            for key, vals in src.items():
-                cur = table.get(key)  # type: ignore[call-overload]
-                if cur is None:
-                    table[key] = list(vals)  # type: ignore[index]
-                else:
-                    for j, v in enumerate(vals):
-                        cur[j] += v
+        _add_rows(self.shops, other.shops)
+        _add_rows(self.instruments, other.instruments)
+        _add_rows(self.instrument_shops, other.instrument_shops)
+        _add_rows(self.tiers, other.tiers)
         self.tier_labels.update(other.tier_labels)
         for j, v in enumerate(other.hist):
             self.hist[j] += v
@@ -375,3 +373,14 @@ class Tally:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+
+
+def _add_rows(table: dict[K, list[int]], other: dict[K, list[int]]) -> None:
+    """Add ``other``'s rows of sums into ``table``, key by key."""
+    for key, vals in other.items():
+        cur = table.get(key)
+        if cur is None:
+            table[key] = list(vals)
+        else:
+            for j, v in enumerate(vals):
+                cur[j] += v
