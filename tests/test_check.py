@@ -33,7 +33,7 @@ def where(text: str, name: str) -> dict[str, str]:
 
 
 def test_valid_config_passes() -> None:
-    code, out, err = run(str(DATA / "valid.yaml"))
+    code, _, err = run(str(DATA / "valid.yaml"))
     assert code == 0, err
     assert where(err, str(DATA / "valid.yaml")) == {}
     assert "no problems" in err

@@ -46,7 +46,7 @@ def salvage(data: Any, schema_problems: list[Problem]) -> list[Problem]:
     part["promotions"] = [promos[i] for i in kept]
     part["shops"] = {k: v for k, v in shops.items() if k not in bad["shops"]}
     part["categories"] = {k: v for k, v in cats.items() if k not in bad["categories"]}
-    cfg, problems = validate(part)
+    cfg, _ = validate(part)
     if cfg is None:
         return []
     found = check_references(cfg) + check_config(cfg)

@@ -7,6 +7,7 @@ valid but probably not what was meant. Every check is listed with its ``type`` i
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from ..errors import Loc, Problem
@@ -80,7 +81,7 @@ def _calendar(cfg: Config, tz: tzinfo) -> list[Problem]:
         floc = base + (stage, "start" if start is not None else "end")
         lloc = base + (stage, "end" if end is not None else "start")
         present.append((stage, first, floc, fin, lloc, str(last), str(fin_text)))
-    for prev, cur in zip(present, present[1:]):
+    for prev, cur in pairwise(present):
         if cur[1] < prev[3]:
             starts = "is at" if cur[0] == "threshold_edit_deadline" else "starts at"
             ends = "" if prev[0] == "threshold_edit_deadline" else " ends"
@@ -155,11 +156,11 @@ def _validity(cfg: Config, tz: tzinfo) -> list[Problem]:
                     out.append(Problem("valid_window_outside_campaign", wloc,
                                        f"promotion {p.id!r}: window {w.start or '…'} to {w.end or '…'} lies outside "
                                        f"the campaign ({_span_text(cfg)})", "warning"))
-        if p.kind == "category_voucher" and effective is not None:
-            if not any(_overlaps(k[1], effective) for k in kept):
-                out.append(Problem("voucher_never_effective", vloc,
-                                   f"category voucher {p.id!r} is valid only outside the effective window; "
-                                   "it is never applied", "warning"))
+        if p.kind == "category_voucher" and effective is not None and not any(
+                _overlaps(k[1], effective) for k in kept):
+            out.append(Problem("voucher_never_effective", vloc,
+                               f"category voucher {p.id!r} is valid only outside the effective window; "
+                               "it is never applied", "warning"))
     return out
 
 

@@ -98,7 +98,7 @@ def _replace(obj: Any, loc: Loc, value: Any) -> Any:
     if isinstance(obj, dict):
         return {**obj, head: _replace(obj[head], rest, value)}
     copy = list(obj)
-    copy[head] = _replace(copy[head], rest, value)  # type: ignore[index]
+    copy[int(head)] = _replace(copy[int(head)], rest, value)
     return copy
 
 
@@ -129,7 +129,7 @@ def _with_hint(p: Problem, raw: Any, data: Any) -> Problem:
         elif p.loc and p.loc[-1] == "[key]":
             return Problem(p.type, p.loc, f"key {raw.get('input')!r} must be text; write it quoted", p.severity)
     except Exception:  # noqa: BLE001 - a hint is a courtesy; the problem itself stands
-        pass
+        return p
     return p
 
 
@@ -147,7 +147,12 @@ def _fields_at(loc: Loc, data: Any) -> list[str]:
         else:
             args = typing.get_args(ann)
             ann = args[-1] if args else None
-        node = node[part] if isinstance(node, (dict, list)) else None
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
     ann = _pick(ann, node)
     return list(ann.model_fields) if isinstance(ann, type) and issubclass(ann, BaseModel) else []
 

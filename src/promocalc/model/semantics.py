@@ -122,9 +122,8 @@ def check_references(cfg: Config) -> list[Problem]:
             out += _check_every(every, loc + ("every",))
         if p.kind == "item_coupon" and (p.scope is None or not p.scope.items or len(p.scope.items) != 1):
             out.append(Problem("item_coupon_scope", loc + ("scope",), "an item coupon's scope names exactly one item"))
-        if p.kind == "category_voucher":
-            if p.face_value <= 0:
-                out.append(Problem("face_value", loc + ("face_value",), "face_value must be above 0"))
+        if p.kind == "category_voucher" and p.face_value <= 0:
+            out.append(Problem("face_value", loc + ("face_value",), "face_value must be above 0"))
     for face in sorted(set(faces)):
         for cid, cat in cats.items():
             for gid, tiers in cat.voucher_groups.items():
