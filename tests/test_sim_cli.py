@@ -89,3 +89,14 @@ def test_local_and_dask_json_are_byte_identical(tmp_path: Path) -> None:
     assert dask.stdout == local.stdout
     assert json.loads(local.stdout)["carts"] == 600
     assert out.stat().st_size > 0
+
+
+@pytest.mark.parametrize(("args", "what", "missing"), [(["--engine", "dask"], "--engine dask", "distributed"),
+                                                       (["--out", "r.parquet"], "--out", "pyarrow")])  # fmt: skip
+def test_missing_optional_dependency_is_one_line_exit_2(monkeypatch: pytest.MonkeyPatch, args: list[str], what: str,
+                                                         missing: str) -> None:  # fmt: skip
+    monkeypatch.setitem(sys.modules, missing, None)  # importing it now raises ImportError
+    code, out, err = run("--config", D11, "--generate", "3", *args)
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines() == [f"promocalc: {what} needs {missing}: pip install 'promocalc[sim]'"]
