@@ -116,8 +116,9 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     if use is None:
         cc_sets = subsets([p for p in cat_coupons if p.id in active])
     else:
-        cc_sets = [tuple(p for p in cat_coupons if p.id in use)]
-    platform = [p for p in camp.platform if p.id in active or (use is not None and p.id in use)]
+        cc_sets = [tuple(p for p in cat_coupons if p.id in use and p.id in active)]
+    # a named coupon outside its window or audience does not apply either; it is reported (RULES 6)
+    platform = [p for p in camp.platform if p.id in active]
     plan = PlatformPlan(platform, cart.vouchers, cart.allowance, camp.cross_tiers, camp.voucher_tiers)
     alts = alternatives([p for p in platform if not p.is_coupon or (use is None or p.id in use)])
 
