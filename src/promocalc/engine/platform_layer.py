@@ -131,8 +131,12 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
     return Applied(p, shares, vouchers=used, pools=pool_notes)
 
 
-def cross_shop(ctx: Context, p: Promo, idx: list[int], run: list[int], plan: PlatformPlan) -> Applied | Skipped:
-    """RULES 7.2: repeating tiers per pool of identical shop tiers; the allowance is capped by the balance."""
+def cross_shop(ctx: Context, p: Promo, idx: list[int], run: list[int], plan: PlatformPlan,
+               balance_left: int | None = None) -> Applied | Skipped:  # fmt: skip
+    """RULES 7.2: repeating tiers per pool of identical shop tiers; the allowance is capped by the balance.
+
+    ``balance_left`` is what earlier balance-capped instruments of this checkout left of the balance.
+    """
     lines = ctx.lines
     key_of = {i: plan.cross_tiers.get((p.id, lines[i].shop)) or p.threshold for i in idx}
     measure = ctx.a1 if ctx.parallel else run
@@ -152,7 +156,7 @@ def cross_shop(ctx: Context, p: Promo, idx: list[int], run: list[int], plan: Pla
         wanting.append((t, members, off, base))
     if not wanting:
         return Skipped(p, "threshold_not_met", gap=best_gap, tiers=best_tiers)
-    balance = plan.balance if p.balance_capped else None
+    balance = (plan.balance if balance_left is None else balance_left) if p.balance_capped else None
     if balance is not None and balance <= 0:
         return Skipped(p, "no_allowance_balance")
     shares: dict[int, int] = {}
@@ -193,6 +197,7 @@ def apply_platform(ctx: Context, plan: PlatformPlan, coupons: tuple[Promo, ...],
     eligible = ctx.eligible
     chosen = {c.id for c in coupons}
     taken: set[int] = set()
+    balance = plan.balance  # one allowance balance for every balance-capped instrument of the checkout
     for p in plan.promos:
         if p.is_coupon and p.id not in chosen:
             continue
@@ -217,7 +222,9 @@ def apply_platform(ctx: Context, plan: PlatformPlan, coupons: tuple[Promo, ...],
         if p.is_voucher:
             res = category_voucher(ctx, p, idx, run, plan)
         elif p.kind == "cross_shop_reduction":
-            res = cross_shop(ctx, p, idx, run, plan)
+            res = cross_shop(ctx, p, idx, run, plan, balance)
+            if isinstance(res, Applied) and p.balance_capped:
+                balance -= res.amount
         else:
             res = category_coupon(ctx, p, idx, run, taken)
             if isinstance(res, Applied):
