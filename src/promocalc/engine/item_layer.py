@@ -50,5 +50,8 @@ def apply_item_layer(ctx: Context, promos_by_shop: dict[str, list[Promo]]) -> No
         else:
             unit_base, list_base = best_unit, price
         ctx.a1[i] = unit_base * best_n + list_base * (ln.qty - best_n)
+        if ps is not None and ctx.item_of[i] is not None:
+            # a presale base never drops below the deposit: the promotion took off only what A1 lost
+            ctx.item_off[i] = (list_base - unit_base) * best_n
         if 0 < best_n < ln.qty:
             ctx.unit_w[i] = [unit_base] * best_n + [list_base] * (ln.qty - best_n)
