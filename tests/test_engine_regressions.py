@@ -1,0 +1,74 @@
+"""Focused examples of engine bugs the properties found, each with the rule it breaks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import promocalc
+
+AT = "2020-11-11T10:00:00"
+
+
+def config(promotions: list[dict[str, Any]], **shop: Any) -> dict[str, Any]:
+    return {
+        "promocalc": 1,
+        "campaign": {"id": "regression", "ruleset": "sequential", "negative_lines": "cap"},
+        "categories": {"c0": {}},
+        "shops": {"s0": {"campaign_member": True, **shop}},
+        "promotions": promotions,
+    }
+
+
+def line(lid: str, price: str, qty: int = 1, **more: Any) -> dict[str, Any]:
+    return {"id": lid, "shop": "s0", "item": f"item-{lid}", "category": "c0", "price": price, "qty": qty, **more}
+
+
+def applied(q: dict[str, Any]) -> dict[str, str]:
+    return {a["id"]: a["amount"] for a in q["applied"]}
+
+
+def test_named_category_coupon_outside_its_window_does_not_apply() -> None:
+    """RULES 6/12b: a named coupon that cannot apply is reported, not applied."""
+    cc = {"id": "cc", "kind": "category_coupon", "tiers": ["100-10"], "scope": {"categories": ["c0"]},
+          "valid": {"start": "2020-11-01T00:00", "end": "2020-11-04T00:00"}}  # fmt: skip
+    cart = {"at": AT, "lines": [line("1", "200.00")], "wallet": {"coupons": ["cc"]}, "use": ["cc"]}
+    q = promocalc.load(config([cc])).quote(cart).to_dict()
+    assert q["payable"] == "200.00"
+    assert applied(q) == {}
+    assert [(s["id"], s["reason"]) for s in q["not_applied"]] == [("cc", "not_in_window")]
+
+
+def test_named_category_coupon_outside_its_audience_does_not_apply() -> None:
+    """RULES 12: a buyer outside the audience never gets the coupon, named or not."""
+    cc = {"id": "cc", "kind": "category_coupon", "tiers": ["100-10"], "audience": {"exclude_groups": ["blacklist"]}}
+    cart = {"at": AT, "buyer": {"id": "b", "groups": ["blacklist"]}, "lines": [line("1", "200.00")],
+            "wallet": {"coupons": ["cc"]}, "use": ["cc"]}  # fmt: skip
+    q = promocalc.load(config([cc])).quote(cart).to_dict()
+    assert q["payable"] == "200.00"
+    assert [(s["id"], s["reason"]) for s in q["not_applied"]] == [("cc", "audience")]
+
+
+def test_two_balance_capped_instruments_share_one_allowance_balance() -> None:
+    """RULES 7.2: the allowance is capped by the buyer's balance across the whole checkout."""
+    promos = [
+        {"id": "allowance-a", "kind": "cross_shop_reduction", "every": "100-10", "balance_capped": True},
+        {"id": "allowance-b", "kind": "cross_shop_reduction", "every": "100-10", "balance_capped": True},
+    ]
+    cart = {"at": AT, "buyer": {"id": "b", "allowance_balance": "15.00"}, "lines": [line("1", "300.00")]}
+    q = promocalc.load(config(promos)).quote(cart).to_dict()
+    assert applied(q) == {"allowance-a": "15.00"}
+    assert q["payable"] == "285.00"
+    assert [(s["id"], s["reason"]) for s in q["not_applied"]] == [("allowance-b", "no_allowance_balance")]
+
+
+def test_presale_item_promotion_below_the_deposit_reports_what_it_took_off() -> None:
+    """RULES 8 / FORMATS: a presale base never drops below the deposit, so the item promotion's applied
+    amount is what the line's base lost, and the line's layer discounts match the applied amounts."""
+    promo = {"id": "p10", "kind": "price", "shop": "s0", "price": "10.00"}
+    ps = {"deposit": "50.00", "deposit_value": "50.00"}
+    cart = {"at": AT, "lines": [line("1", "100.00", presale=ps)]}
+    q = promocalc.load(config([promo])).quote(cart).to_dict()
+    ln = q["lines"][0]
+    assert applied(q) == {"p10": "50.00"}
+    assert ln["discounts"]["item"] == "50.00"
+    assert (ln["payable"], ln["deposit_paid"]) == ("0.00", "50.00")
