@@ -244,6 +244,18 @@ def test_against_threshold_changes(now: str, expect: dict[str, str]) -> None:
     assert got == expect
 
 
+@pytest.mark.parametrize(("now", "code"), [("2016-09-01T21:59", 0), ("2016-09-01T22:00", 1)])
+def test_against_a_group_added_to_a_single_option_category(now: str, code: int) -> None:
+    new = str(DATA / "against_single_grows.yaml")
+    got, _, err = run(new, "--against", str(DATA / "valid.yaml"), "--now", now)
+    assert got == code
+    if code:
+        assert where(err, new)["24:10"].startswith("group 'T' of category 'snacks' is new")
+        assert "offers a single group" in where(err, new)["24:10"]
+    else:
+        assert where(err, new) == {}
+
+
 def test_against_deleted_voucher_points_at_promotions_key() -> None:
     new = str(DATA / "against_deleted.yaml")
     code, _, err = run(new, "--against", str(DATA / "valid.yaml"), "--now", "2016-08-01T00:00")

@@ -44,7 +44,9 @@ def check_against(new: Config, old: Config, now: float) -> list[Problem]:
     loc: Loc
 
     def frozen(cid: str, what: str, loc: Loc) -> None:
-        single = {len(c.categories[cid].voucher_groups) for c in (new, old) if cid in c.categories} == {1}
+        # the version in force decides; a category new in this version counts as it is offered now
+        offered = old.categories[cid] if cid in old.categories else new.categories.get(cid)
+        single = offered is not None and len(offered.voucher_groups) == 1
         if single and after_setup:
             out.append(Problem("single_option_changed", loc,
                                f"{what} changed, but category {cid!r} offers a single group, which cannot change "
