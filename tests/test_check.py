@@ -264,6 +264,13 @@ def test_against_deleted_voucher_points_at_promotions_key() -> None:
     assert found["39:1"].startswith("category voucher 'd11-voucher' was deleted")
 
 
+def test_against_deleted_voucher_in_json() -> None:
+    new = str(DATA / "against_deleted.json")
+    code, _, err = run(new, "--against", str(DATA / "valid.yaml"))
+    assert code == 1
+    assert where(err, new)["69:3"].startswith("category voucher 'd11-voucher' was deleted")
+
+
 def test_against_changed_effective_window() -> None:
     new = str(DATA / "against_effective.yaml")
     code, _, err = run(new, "--against", str(DATA / "valid.yaml"), "--now", "2016-08-01T00:00")
