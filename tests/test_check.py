@@ -329,3 +329,19 @@ def test_docs_name_every_rule() -> None:
     assert not missing
     assert "promocalc schema > promocalc.schema.json" in docs
     assert "# yaml-language-server: $schema=./promocalc.schema.json" in docs
+
+
+def test_editor_schema_accepts_the_valid_config_and_flags_an_unknown_kind() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from ruamel.yaml import YAML
+
+    res = CliRunner().invoke(main, ["schema"])
+    assert res.exit_code == 0
+    validator = jsonschema.Draft202012Validator(json.loads(res.stdout))
+
+    def plain(path: Path) -> object:
+        """The document as an editor's YAML language server sees it (numbers as numbers)."""
+        return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+
+    assert list(validator.iter_errors(plain(DATA / "valid.yaml"))) == []
+    assert list(validator.iter_errors(plain(DATA / "schema.yaml")))
