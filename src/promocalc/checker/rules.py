@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 from itertools import pairwise
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from ..errors import Loc, Problem
@@ -51,6 +52,15 @@ def check_config(cfg: Config) -> list[Problem]:
     return out
 
 
+class _Stage(NamedTuple):
+    name: str
+    first: float
+    first_loc: Loc
+    first_text: str
+    last: float
+    last_text: str
+
+
 def _calendar(cfg: Config, tz: tzinfo) -> list[Problem]:
     """Each window starts before it ends; setup < edit deadline < preheat < effective."""
     cal = cfg.campaign.calendar
@@ -58,8 +68,7 @@ def _calendar(cfg: Config, tz: tzinfo) -> list[Problem]:
         return []
     base: Loc = ("campaign", "calendar")
     out: list[Problem] = []
-    # (stage, first time, its loc, last time, its loc)
-    present: list[tuple[str, float, Loc, float, Loc, str, str]] = []
+    present: list[_Stage] = []
     for stage in _STAGES:
         value = getattr(cal, stage)
         if value is None:
@@ -67,49 +76,53 @@ def _calendar(cfg: Config, tz: tzinfo) -> list[Problem]:
         if isinstance(value, str):
             t = epoch(value, tz)
             if t is not None:
-                present.append((stage, t, base + (stage,), t, base + (stage,), value, value))
+                present.append(_Stage(stage, t, base + (stage,), value, t, value))
             continue
         start, end = epoch(value.start, tz), epoch(value.end, tz)
         if start is not None and end is not None and start >= end:
             out.append(Problem("window_empty", base + (stage, "end"),
                                f"{_STAGE_NAMES[stage]} ends at {value.end}, not after it starts ({value.start})"))
             continue
-        first, last = (start, value.start) if start is not None else (end, value.end)
-        fin, fin_text = (end, value.end) if end is not None else (start, value.start)
-        if first is None or fin is None:
-            continue
-        floc = base + (stage, "start" if start is not None else "end")
-        lloc = base + (stage, "end" if end is not None else "start")
-        present.append((stage, first, floc, fin, lloc, str(last), str(fin_text)))
+        # a window with one end given counts as that instant
+        ends = [(t, text, part) for t, text, part in ((start, value.start, "start"), (end, value.end, "end"))
+                if t is not None and text is not None]
+        if ends:
+            (t0, text0, part0), (t1, text1, _) = ends[0], ends[-1]
+            present.append(_Stage(stage, t0, base + (stage, part0), text0, t1, text1))
     for prev, cur in pairwise(present):
-        if cur[1] < prev[3]:
-            starts = "is at" if cur[0] == "threshold_edit_deadline" else "starts at"
-            ends = "" if prev[0] == "threshold_edit_deadline" else " ends"
+        if cur.first < prev.last:
+            verb = "is at" if cur.name == "threshold_edit_deadline" else "starts at"
+            ends_word = "" if prev.name == "threshold_edit_deadline" else " ends"
             out.append(Problem(
-                "calendar_order", cur[2],
-                f"the {_STAGE_NAMES[cur[0]]} {starts} {cur[5]}, before the {_STAGE_NAMES[prev[0]]}{ends} "
-                f"({prev[6]}); the calendar runs threshold setup, edit deadline, preheat, effective window in "
-                "that order"))
+                "calendar_order", cur.first_loc,
+                f"the {_STAGE_NAMES[cur.name]} {verb} {cur.first_text}, before the {_STAGE_NAMES[prev.name]}"
+                f"{ends_word} ({prev.last_text}); the calendar runs threshold setup, edit deadline, preheat, "
+                "effective window in that order"))
     return out
 
 
-def campaign_span(cfg: Config, tz: tzinfo) -> tuple[float | None, float | None] | None:
-    """The campaign from threshold setup start to effective end (open ends when absent); ``None``: no calendar."""
+class Span(NamedTuple):
+    """A half-open window in epoch seconds (``None``: open) and how to show it."""
+
+    start: float | None
+    end: float | None
+    text: str
+
+
+def campaign_span(cfg: Config, tz: tzinfo) -> Span | None:
+    """The campaign from threshold setup start (else its earliest time) to effective end; ``None``: no calendar."""
     cal = cfg.campaign.calendar
     if cal is None:
         return None
-    starts = []
-    for w in (cal.threshold_setup, cal.preheat, cal.effective):
-        if w is not None and w.start is not None:
-            starts.append(epoch(w.start, tz))
-    dl = epoch(cal.threshold_edit_deadline, tz)
-    begin = min([s for s in starts if s is not None] + ([dl] if dl is not None else []), default=None)
-    end = None
-    if cal.effective is not None and cal.effective.end is not None:
-        end = epoch(cal.effective.end, tz)
+    times = [w.start for w in (cal.threshold_setup, cal.preheat, cal.effective) if w is not None]
+    times.append(cal.threshold_edit_deadline)
+    starts = [(t, text) for text in times if text is not None and (t := epoch(text, tz)) is not None]
+    begin = min(starts, default=None)
+    end_text = cal.effective.end if cal.effective is not None else None
+    end = epoch(end_text, tz)
     if begin is None and end is None:
         return None
-    return begin, end
+    return Span(begin[0] if begin else None, end, f"{begin[1] if begin else '…'} to {end_text or '…'}")
 
 
 def _overlaps(a: tuple[float | None, float | None], b: tuple[float | None, float | None]) -> bool:
@@ -145,33 +158,23 @@ def _validity(cfg: Config, tz: tzinfo) -> list[Problem]:
         if not kept:
             continue
         if span is not None:
-            inside = [k for k in kept if _overlaps(k[1], span)]
+            inside = [k for k in kept if _overlaps(k[1], (span.start, span.end))]
             if not inside:
                 out.append(Problem("valid_outside_campaign", vloc,
                                    f"promotion {p.id!r} is valid only outside the campaign "
-                                   f"({_span_text(cfg)}); it can never apply"))
+                                   f"({span.text}); it can never apply"))
                 continue
             for wloc, win, w in kept:
-                if len(kept) > 1 and not _overlaps(win, span):
+                if len(kept) > 1 and not _overlaps(win, (span.start, span.end)):
                     out.append(Problem("valid_window_outside_campaign", wloc,
                                        f"promotion {p.id!r}: window {w.start or '…'} to {w.end or '…'} lies outside "
-                                       f"the campaign ({_span_text(cfg)})", "warning"))
+                                       f"the campaign ({span.text})", "warning"))
         if p.kind == "category_voucher" and effective is not None and not any(
                 _overlaps(k[1], effective) for k in kept):
             out.append(Problem("voucher_never_effective", vloc,
                                f"category voucher {p.id!r} is valid only outside the effective window; "
                                "it is never applied", "warning"))
     return out
-
-
-def _span_text(cfg: Config) -> str:
-    cal = cfg.campaign.calendar
-    assert cal is not None
-    start = cal.threshold_setup.start if cal.threshold_setup is not None else None
-    if start is None:
-        start = next((w.start for w in (cal.preheat, cal.effective) if w is not None and w.start), None)
-    end = cal.effective.end if cal.effective is not None else None
-    return f"{start or '…'} to {end or '…'}"
 
 
 def _membership(cfg: Config) -> list[Problem]:
