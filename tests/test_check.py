@@ -244,6 +244,15 @@ def test_against_threshold_changes(now: str, expect: dict[str, str]) -> None:
     assert got == expect
 
 
+def test_against_a_deadline_moved_in_the_same_change_does_not_reopen_it() -> None:
+    new = str(DATA / "against_moved_deadline.yaml")
+    code, _, err = run(new, "--against", str(DATA / "valid.yaml"), "--now", "2016-10-01T00:00")
+    assert code == 1
+    found = where(err, new)
+    assert sorted(found) == ["18:10", "23:10", "29:34"]
+    assert "after the threshold edit deadline (2016-09-30T00:00)" in found["29:34"]
+
+
 @pytest.mark.parametrize(("now", "code"), [("2016-09-01T21:59", 0), ("2016-09-01T22:00", 1)])
 def test_against_a_group_added_to_a_single_option_category(now: str, code: int) -> None:
     new = str(DATA / "against_single_grows.yaml")

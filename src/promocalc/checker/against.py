@@ -30,8 +30,10 @@ def _window(cfg: Config, w: WindowModel | list[WindowModel] | None) -> tuple[tup
 def check_against(new: Config, old: Config, now: float) -> list[Problem]:
     """Errors for what changed from ``old`` to ``new`` that may no longer change at ``now`` (epoch seconds)."""
     out: list[Problem] = []
-    tz = campaign_tz(new)
-    cal = new.campaign.calendar or old.campaign.calendar
+    # the calendar in force decides: moving a deadline in the same change does not reopen it
+    ruling = old if old.campaign.calendar is not None else new
+    tz = campaign_tz(ruling)
+    cal = ruling.campaign.calendar
     deadline = epoch(cal.threshold_edit_deadline, tz) if cal is not None else None
     setup_end = None
     if cal is not None and cal.threshold_setup is not None:
