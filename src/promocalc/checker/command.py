@@ -10,25 +10,14 @@ import os
 import sys
 import time
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import click
 
 from ..model.config import Config
 from . import output
-from .rules import epoch
 from .run import FileReport, check_file, load
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
-
-
-def _now(value: str | None, cfg: Config | None, clock: float) -> float:
-    """``--now`` in epoch seconds; a naive time is read in the config's campaign timezone."""
-    if value is None:
-        return clock
-    tz = ZoneInfo(cfg.campaign.timezone) if cfg is not None else ZoneInfo("Asia/Shanghai")
-    t = epoch(value, tz)
-    return clock if t is None else t
 
 
 def _valid_time(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -65,24 +54,18 @@ def check(configs: tuple[str, ...], against: str | None, now: str | None, fmt: s
 
 
 def _run(configs: tuple[str, ...], against: str | None, now: str | None, fmt: str) -> int:
-    clock = time.time()  # read once, at the edge
+    at: float | str = now if now is not None else time.time()  # the clock is read once, at the edge
     reports: list[FileReport] = []
     old: Config | None = None
-    old_unusable = False
     if against is not None:
         _, old, old_report = load(against)
         if old is None:
-            old_unusable = True
-            if old_report.findings or not old_report.unusable:
-                old_report.unusable = True
+            old_report.unusable = True  # nothing can be compared with it
             reports.append(old_report)
     for path in configs:
-        report = check_file(path)
-        if old is not None and report.config is not None:
-            report = check_file(path, old, _now(now, report.config, clock))
-        reports.append(report)
+        reports.append(check_file(path, old, at))
     _emit(reports, fmt)
-    if old_unusable:
+    if against is not None and old is None:
         click.echo(f"promocalc check: {against}: the previous version is not a valid config; "
                    "nothing was compared with it", err=True)
     errors, _ = output.counts(reports)

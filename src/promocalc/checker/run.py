@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from ..model.config import Config
 from ..model.semantics import check_references
 from .against import check_against
 from .partial import salvage
-from .rules import check_config
+from .rules import campaign_tz, check_config, epoch
 from .schema import validate
 
 
@@ -64,11 +65,23 @@ def load(path: str) -> tuple[Document | None, Config | None, FileReport]:
     return doc, cfg, report
 
 
-def check_file(path: str, old: Config | None = None, now: float | None = None) -> FileReport:
-    """Every problem of one config file; with ``old`` and ``now`` also what may no longer change."""
+def check_file(path: str, old: Config | None = None, now: float | str | None = None) -> FileReport:
+    """Every problem of one config file; with ``old`` also what may no longer change at ``now``.
+
+    ``now`` is epoch seconds or an ISO 8601 time (naive: in the config's campaign timezone); default:
+    the current time.
+    """
     doc, cfg, report = load(path)
-    if doc is not None and cfg is not None and old is not None and now is not None:
-        report.findings += [place(doc, p) for p in check_against(cfg, old, now)]
+    if doc is not None and cfg is not None and old is not None:
+        if now is None:
+            at = time.time()
+        elif isinstance(now, str):
+            at = epoch(now, campaign_tz(cfg))
+            if at is None:
+                raise ValueError(f"time {now!r} is not an ISO 8601 date-time like '2016-09-30T12:00'")
+        else:
+            at = now
+        report.findings += [place(doc, p) for p in check_against(cfg, old, at)]
     report.findings.sort(key=lambda f: (f.line, f.column, f.severity != "error", f.problem.type, f.problem.message))
     return report
 
