@@ -90,7 +90,7 @@ def _every(draw: st.DrawFn) -> str:
 def _common(draw: st.DrawFn, windows: bool, audience: bool) -> dict[str, Any]:
     """Optional ``valid`` and ``audience`` fields shared by every promotion."""
     out: dict[str, Any] = {}
-    if windows and draw(st.integers(0, 5)) == 0:
+    if windows and draw(st.integers(0, 3)) == 0:
         out["valid"] = draw(st.sampled_from(_WINDOWS))
     if audience and draw(st.integers(0, 6)) == 0:
         aud: dict[str, Any] = {}

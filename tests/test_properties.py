@@ -1,0 +1,314 @@
+"""Properties of RULES.md over generated campaigns and carts (promocalc.testing strategies)."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections import Counter, defaultdict
+from fractions import Fraction
+from typing import Any
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import promocalc
+from promocalc.allocation import allocate
+from promocalc.money import to_fen
+from promocalc.testing import campaigns_and_carts, carts, configs, valid_uses
+
+# PROMOCALC_PROPERTY_SCALE=20 runs every property twenty times longer (a deeper search than CI needs)
+SCALE = int(os.environ.get("PROMOCALC_PROPERTY_SCALE", "1"))
+FAST = settings(max_examples=150 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def quote(config: dict[str, Any], cart: dict[str, Any]) -> dict[str, Any]:
+    return promocalc.load(config).quote(cart).to_dict()
+
+
+def fen(d: dict[str, Any], key: str) -> int:
+    return to_fen(d.get(key, "0.00"))
+
+
+def promo_of(config: dict[str, Any], pid: str) -> dict[str, Any]:
+    return next(p for p in config["promotions"] if p["id"] == pid)
+
+
+# -- RULES 3: allocation ------------------------------------------------------------------------------
+
+weights = st.lists(st.integers(0, 10**7), min_size=1, max_size=8).filter(lambda w: sum(w) > 0)
+
+
+@FAST
+@given(st.integers(0, 10**8), weights)
+def test_allocation_sums_exactly_and_stays_within_floor_and_ceiling(amount: int, w: list[int]) -> None:
+    shares = allocate(amount, w)
+    assert sum(shares) == amount
+    total = sum(w)
+    for s, wi in zip(shares, w):
+        exact = Fraction(amount * wi, total)
+        assert exact - 1 < s <= exact + 1
+        assert s in (amount * wi // total, amount * wi // total + 1)
+
+
+@FAST
+@given(weights, st.data())
+def test_allocation_never_exceeds_a_weight_when_amount_fits(w: list[int], data: st.DataObject) -> None:
+    amount = data.draw(st.integers(0, sum(w)))
+    for s, wi in zip(allocate(amount, w), w):
+        assert 0 <= s <= wi
+
+
+@FAST
+@given(st.integers(1, 10**6), weights)
+def test_allocation_remainders_go_by_remainder_then_weight_then_position(amount: int, w: list[int]) -> None:
+    shares = allocate(amount, w)
+    total = sum(w)
+    extra = [i for i, (s, wi) in enumerate(zip(shares, w)) if s > amount * wi // total]
+    rest = [i for i in range(len(w)) if i not in extra]
+
+    def rank(i: int) -> tuple[int, int, int]:
+        return (amount * w[i] % total, w[i], -i)
+
+    for i in extra:
+        for j in rest:
+            assert rank(i) > rank(j), (i, j, shares)
+
+
+def test_allocation_equal_weights_give_the_first_lines_the_extra_fen() -> None:
+    assert allocate(5, [1, 1, 1]) == [2, 2, 1]
+    assert allocate(1, [3, 3]) == [1, 0]
+    assert allocate(1, [2, 3]) == [0, 1]
+
+
+# -- the quote adds up --------------------------------------------------------------------------------
+
+
+def check_quote_adds_up(config: dict[str, Any], cart: dict[str, Any], q: dict[str, Any]) -> None:
+    """RULES 1, 3, FORMATS quote: every figure of a quote is the sum of its parts, to the fen."""
+    line_total = 0
+    deposits = 0
+    by_shop: dict[str, int] = defaultdict(int)
+    for ln in q["lines"]:
+        pay = fen(ln, "payable")
+        dep = fen(ln, "deposit_paid")
+        assert pay >= 0, ln
+        disc = [to_fen(ln["discounts"][k]) for k in ("item", "shop", "coupon", "platform")]
+        assert all(x >= 0 for x in disc), ln
+        assert fen(ln, "subtotal") - sum(disc) == pay + dep, ln
+        units = [to_fen(u) for u in ln["units"]]
+        assert len(units) == ln["qty"] and all(u >= 0 for u in units)
+        assert sum(units) == pay + dep, ln
+        line_total += pay
+        deposits += dep
+        by_shop[ln["shop"]] += pay
+    assert fen(q, "payable") == line_total + fen(q, "postage")
+    assert fen(q, "subtotal") - fen(q, "discount") == line_total + deposits
+    assert sum(fen(s, "payable") for s in q["shops"]) == fen(q, "payable")
+    assert sum(fen(s, "postage") for s in q["shops"]) == fen(q, "postage")
+    for s in q["shops"]:
+        assert fen(s, "payable") == by_shop[s["id"]] + fen(s, "postage")
+    lines = {ln["id"]: ln for ln in q["lines"]}
+    per_layer: dict[tuple[str, str], int] = defaultdict(int)
+    for a in q["applied"]:
+        shares = [to_fen(v) for v in a["lines"].values()]
+        assert fen(a, "amount") == sum(shares), a
+        assert all(s > 0 for s in shares), a
+        for lid, v in a["lines"].items():
+            per_layer[(lid, a["layer"])] += to_fen(v)
+    for raw in cart["lines"]:
+        lid = raw["id"]
+        ps = raw.get("presale")
+        # a presale line's base is already reduced by the deposit's expansion and the instant reduction
+        expand = 0
+        if ps:
+            dep = to_fen(ps["deposit"])
+            expand = (to_fen(ps.get("deposit_value") or ps["deposit"]) - dep + to_fen(ps.get("instant_off") or 0)) * raw["qty"]
+        for layer in ("item", "shop", "coupon", "platform"):
+            got = per_layer[(lid, layer)] + (expand if layer == "item" else 0)
+            assert got == to_fen(lines[lid]["discounts"][layer]), (lid, layer)
+
+
+@FAST
+@given(campaigns_and_carts())
+def test_quote_adds_up(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    config, cart = cc
+    check_quote_adds_up(config, cart, quote(config, cart))
+
+
+@FAST
+@given(campaigns_and_carts())
+def test_same_input_same_quote(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    config, cart = cc
+    campaign = promocalc.load(config)
+    first = campaign.quote(copy.deepcopy(cart)).to_dict()
+    assert campaign.quote(cart).to_dict() == first
+    assert promocalc.load(copy.deepcopy(config)).quote(cart).to_dict() == first
+
+
+# -- one of a kind ------------------------------------------------------------------------------------
+
+
+@FAST
+@given(campaigns_and_carts())
+def test_one_item_promotion_per_line_one_shop_promotion_per_shop_one_card_kind(
+    cc: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    config, cart = cc
+    q = quote(config, cart)
+    shop_of = {ln["id"]: ln["shop"] for ln in cart["lines"]}
+    item_promos: Counter[str] = Counter()
+    shop_promos: dict[str, set[str]] = defaultdict(set)
+    kinds: dict[str, set[str]] = defaultdict(set)
+    shop_cards: Counter[str] = Counter()
+    item_cards: Counter[tuple[str, str]] = Counter()
+    cat_coupons: Counter[str] = Counter()
+    for a in q["applied"]:
+        p = promo_of(config, a["id"])
+        if a["layer"] == "item":
+            item_promos.update(list(a["lines"]))
+        elif a["layer"] == "shop":
+            shop_promos[p["shop"]].add(a["id"])
+            assert all(shop_of[lid] == p["shop"] for lid in a["lines"])
+        elif a["layer"] == "coupon":
+            assert all(shop_of[lid] == p["shop"] for lid in a["lines"])
+            kinds[p["shop"]].add("item" if p["kind"] == "item_coupon" else "shop")
+            kinds[p["shop"]].add(p["kind"])
+            if p["kind"] == "item_coupon":
+                item_cards[(p["shop"], p["scope"]["items"][0])] += 1
+            else:
+                shop_cards[p["shop"]] += 1
+        elif p["kind"] == "category_coupon":
+            cat_coupons.update(list(a["lines"]))
+    assert all(n == 1 for n in item_promos.values())
+    assert all(len(s) == 1 for s in shop_promos.values())
+    assert all(len(k - {"item", "shop"}) == 1 for k in kinds.values()), kinds
+    assert all(n == 1 for n in shop_cards.values())
+    assert all(n == 1 for n in item_cards.values())
+    assert all(n == 1 for n in cat_coupons.values())
+    if "use" in cart:
+        named = set(cart["use"])
+        assert {a["id"] for a in q["applied"] if promo_of(config, a["id"])["kind"].endswith(("coupon", "red_packet"))} <= named
+        assert "optimal" not in q
+    else:
+        assert "optimal" in q
+
+
+# -- caps ---------------------------------------------------------------------------------------------
+
+
+@FAST
+@given(campaigns_and_carts())
+def test_vouchers_within_cap_and_held_allowance_within_balance(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    config, cart = cc
+    q = quote(config, cart)
+    held = cart["wallet"].get("vouchers", {})
+    balance = to_fen(cart["buyer"].get("allowance_balance", "0"))
+    allowance = 0
+    for a in q["applied"]:
+        p = promo_of(config, a["id"])
+        if p["kind"] == "category_voucher":
+            n = a["vouchers"]
+            assert 1 <= n <= min(held.get(a["id"], 0), p.get("max_per_checkout", 30), 30)
+            assert fen(a, "amount") <= n * to_fen(p.get("face_value", "10.00"))
+        if p.get("balance_capped"):
+            allowance += fen(a, "amount")
+    assert allowance <= balance
+
+
+@FAST
+@given(campaigns_and_carts(negative_lines="reject"))
+def test_reject_never_leaves_a_discounted_line_at_zero(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    config, cart = cc
+    q = quote(config, cart)
+    payable = {ln["id"]: fen(ln, "payable") for ln in q["lines"]}
+    for a in q["applied"]:
+        if a["layer"] != "item":
+            for lid in a["lines"]:
+                assert payable[lid] > 0, (a["id"], lid)
+
+
+# -- order does not matter ----------------------------------------------------------------------------
+
+
+def totals(q: dict[str, Any]) -> tuple[str, str, str]:
+    return q["payable"], q["discount"], q.get("deposit_paid", "0.00")
+
+
+def shuffle_lines(cart: dict[str, Any], rnd: Any) -> dict[str, Any]:
+    """The cart with its lines shuffled, lines of one item kept in their order (``limit_qty`` goes by cart order)."""
+    lines = cart["lines"]
+    order = list(range(len(lines)))
+    rnd.shuffle(order)
+    same_item: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for ln in lines:
+        same_item[(ln["shop"], ln["item"])].append(ln)
+    out = copy.deepcopy(cart)
+    out["lines"] = [same_item[(lines[i]["shop"], lines[i]["item"])].pop(0) for i in order]
+    return out
+
+
+@FAST
+@given(campaigns_and_carts(), st.randoms(use_true_random=False))
+def test_totals_do_not_depend_on_line_order(cc: tuple[dict[str, Any], dict[str, Any]], rnd: Any) -> None:
+    config, cart = cc
+    q = quote(config, cart)
+    shuffled = shuffle_lines(cart, rnd)
+    q2 = quote(config, shuffled)
+    assert totals(q2) == totals(q)
+    lines = {ln["id"]: ln for ln in q2["lines"]}
+    for ln in q["lines"]:
+        assert lines[ln["id"]]["subtotal"] == ln["subtotal"]
+
+
+@FAST
+@given(campaigns_and_carts(), st.randoms(use_true_random=False))
+def test_quote_does_not_depend_on_shop_order_in_config(cc: tuple[dict[str, Any], dict[str, Any]], rnd: Any) -> None:
+    config, cart = cc
+    shuffled = copy.deepcopy(config)
+    ids = list(shuffled["shops"])
+    rnd.shuffle(ids)
+    shuffled["shops"] = {s: shuffled["shops"][s] for s in ids}
+    a, b = quote(config, cart), quote(shuffled, cart)
+    assert b == a
+
+
+# -- RULES 11: the chosen combination is the best one ------------------------------------------------
+
+
+@SLOW
+@given(campaigns_and_carts(use=False, max_lines=5))
+def test_chosen_coupons_are_never_worse_than_any_named_combination(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    config, cart = cc
+    campaign = promocalc.load(config)
+    best = campaign.quote(cart)
+    assert best.optimal is True
+    for use in valid_uses(config, cart["wallet"]["coupons"]):
+        named = campaign.quote({**cart, "use": use})
+        assert best.payable <= named.payable, (use, named.to_dict()["applied"])
+
+
+@FAST
+@given(campaigns_and_carts(ruleset="parallel"), st.randoms(use_true_random=False))
+def test_parallel_discounts_do_not_depend_on_declared_order(
+    cc: tuple[dict[str, Any], dict[str, Any]], rnd: Any
+) -> None:
+    """RULES 2.1 parallel: every threshold is on A1, so reordering promotions changes no total.
+
+    Order still decides where rules say so (ties to the declared first, platform instruments in
+    declared order cutting lines at zero, a line's one category coupon): those carts are left out.
+    """
+    config, cart = cc
+    kinds = Counter(p["kind"] for p in config["promotions"])
+    assume(kinds["category_coupon"] <= 1)
+    q = quote(config, cart)
+    shuffled = copy.deepcopy(config)
+    rnd.shuffle(shuffled["promotions"])
+    q2 = quote(shuffled, cart)
+    floor = max([to_fen(p.get("face_value", "10.00")) for p in config["promotions"]] + [1000])
+    # a line cut at (or near, for whole vouchers) zero depends on which instrument came first
+    for one in (q, q2):
+        payable = {ln["id"]: fen(ln, "payable") for ln in one["lines"]}
+        touched = {lid for a in one["applied"] if a["layer"] != "item" for lid in a["lines"]}
+        assume(all(payable[lid] >= floor for lid in touched))
+    assert q2["payable"] == q["payable"]
