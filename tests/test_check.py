@@ -88,6 +88,9 @@ def test_schema_problems_all_at_once_with_suggestions() -> None:
         "11:68": "items 0 must be at least 1 (promotions[2].tiers[0].items)",
         "12:5": "missing field 'shop' (promotions[3].shop)",
         "13:39": "unknown field 'face'; did you mean 'face_value'? (promotions[4].face)",
+        "14:5": "missing field 'kind' (one of price, rate, amount_off, shop_reduction, quantity_deal, shop_coupon, "
+                "item_coupon, shop_red_packet, category_voucher, cross_shop_reduction, category_coupon) "
+                "(promotions[5].kind)",
     }
 
 
@@ -178,12 +181,12 @@ def test_github_format_and_step_summary(tmp_path: Path) -> None:
             "did you mean 'calendar'? (campaign.calender)") in lines
     assert any(x.startswith(f"::warning file={path},line=20,col=80,title=promocalc max_off_below_step::")
                for x in lines)
-    assert len(lines) == 8 + 6
+    assert len(lines) == 9 + 6
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n## promocalc check")
     assert "| file | line | column | severity | type | message |" in text
     assert f"| {bad} | 10 | 22 | error | `union_tag_invalid` |" in text
-    assert text.count("\n| ") == 1 + 8 + 6  # the header and one row per problem
+    assert text.count("\n| ") == 1 + 9 + 6  # the header and one row per problem
 
 
 def test_github_escapes_newlines_and_percent(tmp_path: Path) -> None:

@@ -126,6 +126,9 @@ def _with_hint(p: Problem, raw: Any, data: Any) -> Problem:
             name = next((str(x) for x in reversed(p.loc) if isinstance(x, str)), "value")
             if bound is not None and isinstance(got, (int, Decimal)) and not isinstance(got, bool):
                 return Problem(p.type, p.loc, f"{name} {got} must be {_BOUNDS[raw['type']][1]} {bound}", p.severity)
+        elif raw["type"] == "union_tag_not_found":
+            return Problem(p.type, p.loc + ("kind",),
+                           f"missing field 'kind' (one of {', '.join(PROMOTION_KINDS)})", p.severity)
         elif p.loc and p.loc[-1] == "[key]":
             return Problem(p.type, p.loc, f"key {raw.get('input')!r} must be text; write it quoted", p.severity)
     except Exception:  # noqa: BLE001 - a hint is a courtesy; the problem itself stands
