@@ -63,7 +63,7 @@ def test_meaning_problems_all_reported_with_their_place() -> None:
         "28:44": "unknown shop 'shop-x'",
         "29:10": "promotion id 'a-mj' is already used by promotions[0]",
         "29:57": "a coupon's threshold must exceed its face value by at least 0.01",
-        "30:74": "an item coupon's scope names exactly one item",
+        "30:74": "item coupon 'a-ic': its scope names exactly one item (it names 2: dress, skirt)",
         "31:50": "unknown promotion 'allowence'; did you mean 'allowance'?",
         "32:74": "promotion 'early' is valid only outside the campaign",
         "33:80": "warning: promotion 'capped': max_off 10.00 is below one step",

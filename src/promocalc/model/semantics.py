@@ -116,12 +116,18 @@ def check_references(cfg: Config) -> list[Problem]:
         if p.kind == "quantity_deal":
             for j in range(1, len(p.tiers)):
                 if p.tiers[j].items <= p.tiers[j - 1].items:
-                    out.append(Problem("tiers_not_increasing", loc + ("tiers", j), "item counts must increase"))
+                    out.append(Problem("tiers_not_increasing", loc + ("tiers", j),
+                                       f"tier of {p.tiers[j].items} items: item counts must increase "
+                                       f"(the previous tier is {p.tiers[j - 1].items} items)"))
         every = getattr(p, "every", None)
         if every is not None:
             out += _check_every(every, loc + ("every",))
         if p.kind == "item_coupon" and (p.scope is None or not p.scope.items or len(p.scope.items) != 1):
-            out.append(Problem("item_coupon_scope", loc + ("scope",), "an item coupon's scope names exactly one item"))
+            named = p.scope.items if p.scope is not None and p.scope.items else []
+            got = f"it names {len(named)}: {', '.join(named[:5])}{', …' if len(named) > 5 else ''}" if named else (
+                "it names none")
+            out.append(Problem("item_coupon_scope", loc + ("scope",),
+                               f"item coupon {p.id!r}: its scope names exactly one item ({got})"))
         if p.kind == "category_voucher" and p.face_value <= 0:
             out.append(Problem("face_value", loc + ("face_value",), "face_value must be above 0"))
     for face in sorted(set(faces)):
