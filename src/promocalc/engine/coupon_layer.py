@@ -34,4 +34,6 @@ def redeem(ctx: Context, p: Promo, scope: list[int], run: list[int]) -> Applied 
     shares = ctx.settle(scope, off, weights, run)
     if shares is None:
         return Skipped(p, "would_go_negative")
+    if not shares:  # every line in scope already pays zero: the card would be spent for nothing
+        return Skipped(p, "nothing_to_discount")
     return Applied(p, shares)
