@@ -72,3 +72,26 @@ def test_presale_item_promotion_below_the_deposit_reports_what_it_took_off() -> 
     assert applied(q) == {"p10": "50.00"}
     assert ln["discounts"]["item"] == "50.00"
     assert (ln["payable"], ln["deposit_paid"]) == ("0.00", "50.00")
+
+
+def test_shop_promotion_on_free_lines_is_not_applied_for_nothing() -> None:
+    """RULES 2.2/5: an instrument whose every share is cut to zero did not apply (no 0.00 entry)."""
+    deal = {"id": "deal", "kind": "quantity_deal", "shop": "s0", "tiers": [{"items": 2, "off": "1.00"}]}
+    cart = {"at": AT, "lines": [line("1", "0.00", qty=2)]}
+    q = promocalc.load(config([deal])).quote(cart).to_dict()
+    assert applied(q) == {}
+    assert [(s["id"], s["reason"]) for s in q["not_applied"]] == [("deal", "nothing_to_discount")]
+
+
+def test_named_coupon_over_lines_already_at_zero_is_not_applied_for_nothing() -> None:
+    """RULES 2.2 parallel: the coupon reaches its threshold on A1 but every line already pays zero."""
+    cfg = config([
+        {"id": "deal", "kind": "quantity_deal", "shop": "s0", "tiers": [{"items": 1, "off": "100.00"}]},
+        {"id": "c10", "kind": "shop_coupon", "shop": "s0", "tiers": ["50-10"]},
+    ])  # fmt: skip
+    cfg["campaign"]["ruleset"] = "parallel"
+    cart = {"at": AT, "lines": [line("1", "100.00")], "wallet": {"coupons": ["c10"]}, "use": ["c10"]}
+    q = promocalc.load(cfg).quote(cart).to_dict()
+    assert applied(q) == {"deal": "100.00"}
+    assert q["payable"] == "0.00"
+    assert ("c10", "nothing_to_discount") in [(s["id"], s["reason"]) for s in q["not_applied"]]

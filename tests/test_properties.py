@@ -22,6 +22,9 @@ FAST = settings(max_examples=150 * SCALE, deadline=None, suppress_health_check=[
 SLOW = settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+COUPON_KINDS = ("shop_coupon", "item_coupon", "shop_red_packet", "category_coupon")
+
+
 def quote(config: dict[str, Any], cart: dict[str, Any]) -> dict[str, Any]:
     return promocalc.load(config).quote(cart).to_dict()
 
@@ -112,7 +115,7 @@ def check_quote_adds_up(config: dict[str, Any], cart: dict[str, Any], q: dict[st
     per_layer: dict[tuple[str, str], int] = defaultdict(int)
     for a in q["applied"]:
         shares = [to_fen(v) for v in a["lines"].values()]
-        assert fen(a, "amount") == sum(shares), a
+        assert fen(a, "amount") == sum(shares) > 0, a
         assert all(s > 0 for s in shares), a
         for lid, v in a["lines"].items():
             per_layer[(lid, a["layer"])] += to_fen(v)
@@ -283,9 +286,23 @@ def test_chosen_coupons_are_never_worse_than_any_named_combination(cc: tuple[dic
     campaign = promocalc.load(config)
     best = campaign.quote(cart)
     assert best.optimal is True
+    coupon_ids = {p["id"] for p in config["promotions"] if p["kind"] in COUPON_KINDS}
+    position = {p["id"]: k for k, p in enumerate(config["promotions"])}
+
+    def chosen(q: dict[str, Any]) -> tuple[int, list[int]]:
+        ids = [a["id"] for a in q["applied"] if a["id"] in coupon_ids]
+        return len(ids), sorted(position[i] for i in ids)
+
+    mine = chosen(best.to_dict())
+    reached = False
     for use in valid_uses(config, cart["wallet"]["coupons"]):
         named = campaign.quote({**cart, "use": use})
         assert best.payable <= named.payable, (use, named.to_dict()["applied"])
+        if named.payable == best.payable:
+            reached = True
+            # ties go to fewer coupons, then to the coupons declared first
+            assert mine <= chosen(named.to_dict()), use
+    assert reached, "naming the chosen coupons gives the same payable"
 
 
 @FAST

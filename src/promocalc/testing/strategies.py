@@ -137,9 +137,15 @@ def _shop_promotions(draw: st.DrawFn, sid: str, cats: list[str], windows: bool, 
         out.append(p)
     for k in range(draw(st.integers(0, 2))):  # layer 2
         p = {"id": f"{sid}-shop{k}", "shop": sid}
-        shape = draw(st.integers(0, 3))
+        shape = draw(st.integers(0, 4))
         if shape == 0:
             p.update(kind="shop_reduction", tiers=draw(_stepped()))
+        elif shape == 4:
+            n = draw(st.integers(1, 2))
+            spends = sorted(draw(st.lists(_money(100, 50000), min_size=n, max_size=n, unique=True)))
+            rates = sorted(draw(st.lists(st.sampled_from(["0.95", "0.9", "0.88", "0.8", "0.7"]),
+                                         min_size=n, max_size=n, unique=True)), reverse=True)  # fmt: skip
+            p.update(kind="shop_reduction", tiers=[{"spend": yuan(a), "rate": r} for a, r in zip(spends, rates)])
         elif shape == 1:
             p.update(kind="shop_reduction", every=draw(_every()))
             if draw(st.booleans()):
