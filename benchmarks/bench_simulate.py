@@ -42,15 +42,27 @@ def main() -> None:
             camp = promocalc.load(EXAMPLES / name / "config.yaml")
             gen = CartGenerator(camp, seed=args.seed, n=args.n)
             lines = sum(len(gen[i]["lines"]) for i in range(min(args.n, 2000))) / min(args.n, 2000)
+            cpu = time.process_time()
             local = simulate(camp, gen, progress=False)
+            local_cpu = time.process_time() - cpu
             simulate(camp, CartGenerator(camp, seed=0, n=200), engine="dask", client=client, progress=False)
+            before = client.run(time.process_time)
+            cpu = time.process_time()
             t = time.perf_counter()
             remote = simulate(camp, gen, engine="dask", client=client, progress=False)
             wall = time.perf_counter() - t
+            main_cpu = time.process_time() - cpu
+            after = client.run(time.process_time)
+            dask_cpu = main_cpu + sum(after[w] - before[w] for w in after)
             assert remote.to_json() == local.to_json(), "dask and local differ"
             lr, dr = args.n / local.elapsed, args.n / wall
+            # Other work on the machine takes cores from the workers: the load average says how much.
+            # CPU efficiency (local CPU seconds / all CPU seconds of the Dask run, client included) is what
+            # the speed-up comes to on otherwise idle cores: about workers x efficiency.
+            load = os.getloadavg()[0]
             print(f"{name:<16} {lines:.1f} lines/cart  local {local.elapsed:6.1f} s {lr:8,.0f} carts/s   "
-                  f"dask x{args.workers} {wall:6.1f} s {dr:8,.0f} carts/s   speed-up {dr / lr:.2f}")
+                  f"dask x{args.workers} {wall:6.1f} s {dr:8,.0f} carts/s   speed-up {dr / lr:.2f}   "
+                  f"CPU efficiency {local_cpu / dask_cpu:.2f}   load {load:.1f}")
     finally:
         client.close()
         cluster.close()
