@@ -336,3 +336,21 @@ def test_bad_carts_are_rejected_with_their_location(mutate, where) -> None:
     with pytest.raises(promocalc.CartError) as err:
         camp.quote(c)
     assert where in [p.path() for p in err.value.problems]
+
+
+def test_stepped_rate_tier_is_capped_by_max_off() -> None:
+    cfg = config([{"id": "r", "kind": "shop_reduction", "shop": "a", "tiers": [{"spend": "100", "rate": "0.5"}],
+                   "max_off": "30.00"}])  # fmt: skip
+    assert quote(cfg, cart([line("1", "200.00")]))["payable"] == "170.00"
+
+
+@pytest.mark.parametrize("campaign", [{"id": "x", "timezone": "Asia"}, {"id": "x", "timezone": "A" * 300}])
+def test_bad_timezone_is_a_config_error(campaign) -> None:
+    with pytest.raises(promocalc.ConfigError, match="unknown timezone"):
+        promocalc.load({"promocalc": 1, "campaign": campaign})
+
+
+def test_absurd_rate_exponent_is_refused_quickly() -> None:
+    cfg = config([{"id": "r", "kind": "rate", "shop": "a", "rate": "1e-999999999"}])
+    with pytest.raises(promocalc.ConfigError, match="between 0 and 1"):
+        promocalc.load(cfg)

@@ -76,8 +76,13 @@ def to_rate(value: object) -> Fraction:
     if isinstance(value, float):
         value = Decimal(repr(value))  # rates are not money: a float literal is read as written
     try:
-        frac = Fraction(Decimal(value) if isinstance(value, str) else value)  # type: ignore[arg-type]
-    except (InvalidOperation, ValueError, TypeError):
+        dec = Decimal(value) if isinstance(value, str) else value
+        if isinstance(dec, Decimal) and (not dec.is_finite() or abs(dec.adjusted()) > 12):
+            raise MoneyError(f"rate {value} must lie strictly between 0 and 1 (the fraction paid)")
+        frac = Fraction(dec)  # type: ignore[arg-type]
+    except MoneyError:
+        raise
+    except (InvalidOperation, ValueError, TypeError, OverflowError):
         raise MoneyError(f"rate {value!r} is not a number") from None
     if frac.denominator > 10**6:
         raise MoneyError(f"rate {value} has too many decimals")

@@ -81,7 +81,10 @@ class Threshold:
             off = n * (self.every.off or 0)
             return min(off, self.max_off) if self.max_off is not None else off
         idx = self.reached(items if self.by_items else base)
-        return 0 if idx < 0 else self.tiers[idx].discount(base)
+        if idx < 0:
+            return 0
+        off = self.tiers[idx].discount(base)
+        return min(off, self.max_off) if self.max_off is not None else off
 
     def gap(self, base: int, items: int = 0) -> int:
         """How much the base (fen, or units) must still grow to reach the next tier; 0 when none is left."""

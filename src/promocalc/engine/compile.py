@@ -27,9 +27,9 @@ def tier(t: MoneyTier | ItemsTier) -> Tier:
     return Tier(need, t.off, rate)
 
 
-def stepped(tiers: list[MoneyTier] | list[ItemsTier], by_items: bool = False) -> Threshold:
-    """Stepped tiers as a :class:`Threshold`."""
-    return Threshold(tuple(tier(t) for t in tiers), by_items=by_items)
+def stepped(tiers: list[MoneyTier] | list[ItemsTier], by_items: bool = False, max_off: int | None = None) -> Threshold:
+    """Stepped tiers as a :class:`Threshold` (``max_off`` caps a rate tier's discount)."""
+    return Threshold(tuple(tier(t) for t in tiers), max_off=max_off, by_items=by_items)
 
 
 def repeating(every: MoneyTier, max_off: int | None) -> Threshold:
@@ -140,7 +140,8 @@ class Compiled:
                 c.campaign_price = p.campaign_price
                 c.limit_qty = p.limit_qty
             if kind in ("shop_reduction", "shop_coupon", "item_coupon"):
-                c.threshold = stepped(p.tiers) if p.tiers else repeating(p.every, getattr(p, "max_off", None))
+                cap = getattr(p, "max_off", None)
+                c.threshold = stepped(p.tiers, max_off=cap) if p.tiers else repeating(p.every, cap)
             elif kind == "quantity_deal":
                 c.threshold = stepped(p.tiers, by_items=True)
             elif kind == "category_coupon":

@@ -154,8 +154,10 @@ class CampaignInfo(_Frozen):
     @classmethod
     def _zone(cls, v: str) -> str:
         try:
+            if len(v) > 64:
+                raise ValueError
             ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder such as 'Asia' raises OSError
             raise ValueError(f"unknown timezone {v!r} (use an IANA name like 'Asia/Shanghai')") from None
         return v
 
