@@ -229,5 +229,7 @@ def test_core_import_stays_light() -> None:
 
 
 def test_simulate_is_on_the_facade() -> None:
+    assert hasattr(promocalc, "simulate"), "promocalc/__init__.py needs: from .sim import simulate"
     assert promocalc.simulate is simulate
+    assert "simulate" in promocalc.__all__
     assert isinstance(simulate(promocalc.load(LANDING), [_cart("s", "120.00")], progress=False), SimulationResult)
