@@ -34,8 +34,11 @@ def main() -> None:
     from distributed import Client, LocalCluster
 
     print(f"python {platform.python_version()}, {os.cpu_count()} cpus, {args.n} carts per example, seed {args.seed}")
-    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                           silence_logs=logging.ERROR)  # fmt: skip
+    import dask
+
+    with dask.config.set({"distributed.worker.profile.enabled": False}):  # as simulate's own LocalCluster
+        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)  # fmt: skip
     client = Client(cluster)
     try:
         for name in args.examples:

@@ -169,10 +169,14 @@ def _run_dask(campaign: Any, source: Any, n: int, at: float, band: Fraction, kee
             client = Client(address)  # type: ignore[no-untyped-call,unused-ignore]
             owned.append(client)
         else:
-            cluster = LocalCluster(  # type: ignore[no-untyped-call,unused-ignore]
-                n_workers=workers or 2, threads_per_worker=1, processes=processes, dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            import dask
+
+            # no dashboard, so no use for the workers' statistical profiler, which samples every 10 ms
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                cluster = LocalCluster(  # type: ignore[no-untyped-call,unused-ignore]
+                    n_workers=workers or 2, threads_per_worker=1, processes=processes, dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
             client = Client(cluster)  # type: ignore[no-untyped-call,unused-ignore]
             owned += [client, cluster]
     try:
