@@ -233,3 +233,19 @@ def test_simulate_is_on_the_facade() -> None:
     assert promocalc.simulate is simulate
     assert "simulate" in promocalc.__all__
     assert isinstance(simulate(promocalc.load(LANDING), [_cart("s", "120.00")], progress=False), SimulationResult)
+
+
+def test_catalog_and_categories_knobs() -> None:
+    camp = promocalc.load(EXAMPLES / "double11-2016" / "config.yaml")
+    catalog = [{"shop": "shop-b", "item": "nuts", "category": "snacks", "price": "39.90"},
+               {"shop": "shop-b", "item": "tee", "category": "womenswear", "price": "99.00", "weight": 3}]  # fmt: skip
+    lines = [ln for c in CartGenerator(camp, seed=1, n=200, catalog=catalog, presale_share=0) for ln in c["lines"]]
+    assert {(ln["item"], ln["category"], ln["price"]) for ln in lines} == {("nuts", "snacks", "39.90"),
+                                                                           ("tee", "womenswear", "99.00")}
+    tees = sum(ln["item"] == "tee" for ln in lines)
+    assert 2 * len(lines) // 3 < tees < len(lines)  # weight 3 against 1
+    gen = CartGenerator(camp, seed=1, n=100, categories={"shop-c": ["phones"]}, shops=["shop-c"])
+    assert {ln["category"] for c in gen for ln in c["lines"]} == {"phones"}
+    assert "phone" in {ln["item"] for c in gen for ln in c["lines"]}  # the item of c-off's scope
+    with pytest.raises(ValueError):
+        CartGenerator(camp, catalog=[{"shop": "nope", "item": "x", "category": "c"}])
