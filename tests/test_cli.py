@@ -127,3 +127,18 @@ def test_schema_is_json_schema() -> None:
     code, out, _ = run("schema")
     s = json.loads(out)
     assert code == 0 and "promotions" in s["properties"] and "$defs" in s
+
+
+def test_json_cart_errors_are_located_too(tmp_path: Path) -> None:
+    cart = tmp_path / "c.json"
+    cart.write_text('{"lines": [\n  {"id": "1", "shop": "shop-a", "item": "x", "category": "womenswear",\n'
+                    '   "price": 1.234, "qty": 1}\n]}\n', encoding="utf-8")  # fmt: skip
+    code, _, err = run("quote", "--config", str(D11 / "config.yaml"), "--cart", str(cart))
+    assert code == 1 and err.startswith(f"{cart}:3:13: amount 1.234 has more than two decimals")
+
+
+def test_json_duplicate_keys_are_refused_with_their_line(tmp_path: Path) -> None:
+    cart = tmp_path / "c.json"
+    cart.write_text('{"lines": [],\n "lines": []}\n', encoding="utf-8")
+    code, _, err = run("quote", "--config", str(D11 / "config.yaml"), "--cart", str(cart))
+    assert code == 2 and err.startswith(f"{cart}:2:")

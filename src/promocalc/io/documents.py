@@ -8,6 +8,7 @@ expansion is bounded, and so are file size, depth and the length of numbers.
 from __future__ import annotations
 
 import io
+import json
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -89,9 +90,15 @@ class Document:
     data: Any
     name: str = "<input>"
     positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    text: str | None = None  # kept when positions are worked out only if asked for
 
     def where(self, loc: Loc) -> tuple[int, int]:
         """1-based (line, column) of the value at ``loc``, or of its closest enclosing value."""
+        if not self.positions and self.text is not None:
+            try:
+                self.positions = _parse_yaml(self.text, self.name).positions
+            except InputError:
+                self.positions = {(): (1, 1)}
         loc = tuple(loc)
         while loc:
             pos = self.positions.get(loc)
@@ -189,12 +196,45 @@ def _problem(name: str, message: str, line: int = 1, col: int = 1, type_: str = 
     return err
 
 
+class _NotPlainJson(Exception):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _NotPlainJson  # duplicate keys: let the YAML reader locate them
+    return out
+
+
+def _constant(name: str) -> Any:
+    raise _NotPlainJson  # NaN / Infinity
+
+
+def _json(text: str, name: str) -> Document | None:
+    """Plain JSON through the fast C reader (numbers as exact decimals); positions are worked out lazily,
+    only when a problem needs one. ``None`` when the text is anything else: the YAML reader then decides."""
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_constant=_constant, object_pairs_hook=_pairs)
+    except (ValueError, RecursionError, _NotPlainJson):
+        return None
+    return Document(data, name, {}, text)
+
+
 def parse_text(text: str, name: str = "<input>") -> Document:
     """Parse YAML or JSON text into a :class:`Document`; raise :class:`InputError` with a position."""
     if len(text) > MAX_BYTES:
         raise _problem(name, f"document is larger than {MAX_BYTES // (1024 * 1024)} MiB")
     if not text.strip():
         raise _problem(name, "document is empty", type_="empty")
+    if text.lstrip()[:1] in ("{", "["):
+        doc = _json(text, name)
+        if doc is not None:
+            return doc
+    return _parse_yaml(text, name)
+
+
+def _parse_yaml(text: str, name: str) -> Document:
     yaml = YAML(typ="rt", pure=True)
     yaml.Constructor = _ExactConstructor
     yaml.allow_duplicate_keys = False
