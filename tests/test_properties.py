@@ -329,3 +329,26 @@ def test_parallel_discounts_do_not_depend_on_declared_order(
         touched = {lid for a in one["applied"] if a["layer"] != "item" for lid in a["lines"]}
         assume(all(payable[lid] >= floor for lid in touched))
     assert q2["payable"] == q["payable"]
+
+
+@FAST
+@given(campaigns_and_carts())
+def test_platform_instruments_only_on_eligible_lines_and_never_with_what_they_exclude(
+    cc: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    """RULES 7: member shops' eligible lines only; vouchers only where the shop chose a group; excludes."""
+    config, cart = cc
+    q = quote(config, cart)
+    raw = {ln["id"]: ln for ln in cart["lines"]}
+    shops = config["shops"]
+    platform = [a for a in q["applied"] if a["layer"] == "platform"]
+    for a in platform:
+        p = promo_of(config, a["id"])
+        for lid in a["lines"]:
+            ln = raw[lid]
+            assert shops[ln["shop"]].get("campaign_member") and ln.get("platform_eligible", True), (a["id"], lid)
+            if p["kind"] == "category_voucher":
+                assert ln["category"] in shops[ln["shop"]].get("voucher_groups", {}), (a["id"], lid)
+    ids = {a["id"] for a in platform}
+    for a in platform:
+        assert not set(promo_of(config, a["id"]).get("excludes", [])) & ids, a["id"]

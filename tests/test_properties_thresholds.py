@@ -89,3 +89,100 @@ def test_applied_shop_promotions_and_cards_give_what_their_tiers_say(cc: tuple[d
         assert 0 < amount <= expected, (a, base)
         if not parallel or all(to_fen(lines[ln["id"]]["payable"]) > 0 for ln in scope):
             assert amount == expected, (a, base)
+        for ln in scope:  # RULES 8: a presale line keeps a tail above zero after the coupon
+            if "presale" in ln:
+                assert owed2[ln["id"]] - to_fen(a["lines"].get(ln["id"], "0")) > 0, (a, ln["id"])
+
+
+def tier_key(t: Any) -> tuple[Any, ...]:
+    return tuple(tier(x) for x in (t if isinstance(t, list) else [t]))
+
+
+@FAST
+@given(campaigns_and_carts())
+def test_applied_platform_instruments_give_what_their_pools_earn(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """RULES 7: each platform instrument, in declared order, on A1 (parallel) or on what is left (sequential).
+
+    Cross-shop reductions earn per pool of identical shop tiers (the allowance within what is left of the
+    balance), category coupons by their tiers over lines no earlier category coupon took, vouchers as many as
+    their pools want, the cap and the wallet allow.
+    """
+    config, cart = cc
+    q = promocalc.load(config).quote(cart).to_dict()
+    parallel = config["campaign"]["ruleset"] == "parallel"
+    cap = config["campaign"]["negative_lines"] == "cap"
+    shops = config["shops"]
+    lines = {ln["id"]: ln for ln in q["lines"]}
+    raw = {ln["id"]: ln for ln in cart["lines"]}
+    pos = {p["id"]: k for k, p in enumerate(config["promotions"])}
+    disc = {lid: {k: to_fen(v) for k, v in ln["discounts"].items()} for lid, ln in lines.items()}
+    a1 = {lid: to_fen(ln["subtotal"]) - disc[lid]["item"] for lid, ln in lines.items()}
+    run = {lid: a1[lid] - disc[lid]["shop"] - disc[lid]["coupon"] for lid in lines}
+    dep = {lid: to_fen(ln.get("deposit_paid", "0")) for lid, ln in lines.items()}
+    final = {lid: to_fen(ln["payable"]) for lid, ln in lines.items()}
+    balance = to_fen(cart["buyer"].get("allowance_balance") or "0")
+    taken: set[str] = set()
+    platform = sorted((a for a in q["applied"] if a["layer"] == "platform"), key=lambda a: pos[a["id"]])
+    for a in platform:
+        p = next(x for x in config["promotions"] if x["id"] == a["id"])
+        measure = a1 if parallel else run
+        amount = to_fen(a["amount"])
+        eligible = [lid for lid, ln in raw.items() if shops[ln["shop"]].get("campaign_member")
+                    and ln.get("platform_eligible", True) and in_scope(p, ln)]  # fmt: skip
+        if p["kind"] == "cross_shop_reduction":
+            pools: dict[Any, list[str]] = {}
+            for lid in eligible:
+                own = shops[raw[lid]["shop"]].get("cross_shop_tier")
+                if isinstance(own, dict):
+                    own = own.get(p["id"])
+                pools.setdefault(tier_key(own or p["every"]), []).append(lid)
+            expected = 0
+            for key, members in pools.items():
+                need, off, _ = key[0]
+                base = sum(measure[lid] for lid in members)
+                got = base // need * (off or 0)
+                if "max_off" in p:
+                    got = min(got, to_fen(p["max_off"]))
+                expected += min(got, base)
+            if p.get("balance_capped"):
+                expected = min(expected, balance)
+                balance -= amount
+            in_pools = eligible
+        elif p["kind"] == "category_coupon":
+            in_pools = [lid for lid in eligible if lid not in taken]
+            expected = earned(p, sum(measure[lid] for lid in in_pools))
+            taken |= set(a["lines"])
+        else:
+            face = to_fen(p.get("face_value", "10.00"))
+            groups = config["categories"]
+            vpools: dict[Any, list[str]] = {}
+            for lid in eligible:
+                ln = raw[lid]
+                gid = shops[ln["shop"]].get("voucher_groups", {}).get(ln["category"])
+                if gid is not None:
+                    vpools.setdefault(tier_key(groups[ln["category"]]["voucher_groups"][gid]), []).append(lid)
+            wants = 0
+            for key, members in vpools.items():
+                base = sum(measure[lid] for lid in members)
+                reached = [off for need, off, _ in key if base >= need]
+                n = (reached[-1] // face) if reached else 0
+                if cap:
+                    n = min(n, sum(run[lid] - dep[lid] for lid in members) // face)
+                wants += n
+            available = min(p.get("max_per_checkout", 30), cart["wallet"]["vouchers"].get(p["id"], 0))
+            assert 0 < a["vouchers"] <= min(wants, available), (a, wants, available)
+            in_pools = [lid for members in vpools.values() for lid in members]
+            if not any("presale" in raw[lid] for lid in in_pools):
+                assert a["vouchers"] == min(wants, available), (a, wants, available)
+            expected = a["vouchers"] * face
+        assert 0 < amount <= expected, (a, expected)
+        if all(final[lid] > 0 for lid in in_pools):  # nothing was cut at zero
+            assert amount == expected, (a, expected)
+        if p["kind"] != "cross_shop_reduction":  # RULES 8: the presale tail test
+            inclusive = p.get("presale_tail") == "inclusive"
+            for lid in in_pools:
+                if "presale" in raw[lid] and lid in a["lines"]:
+                    left = run[lid] - dep[lid] - to_fen(a["lines"][lid])
+                    assert left >= 0 if inclusive else left > 0, (a, lid)
+        for lid, share in a["lines"].items():
+            run[lid] -= to_fen(share)
