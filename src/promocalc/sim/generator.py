@@ -11,6 +11,7 @@ import random
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..money import fmt, to_fen
 
@@ -147,9 +148,12 @@ class CartGenerator:
         self._window: tuple[datetime, int] | None = None
         cal = cfg.campaign.calendar
         if at is None and cal is not None and cal.effective is not None and cal.effective.start and cal.effective.end:
-            start = datetime.fromisoformat(str(cal.effective.start)).replace(tzinfo=None)
-            end = datetime.fromisoformat(str(cal.effective.end)).replace(tzinfo=None)
-            self._window = (start, max(1, int((end - start).total_seconds())))
+            tz = ZoneInfo(cfg.campaign.timezone)
+            # naive config times are in the campaign timezone; carts get the start's form (naive or with offset)
+            start = datetime.fromisoformat(str(cal.effective.start))
+            end = datetime.fromisoformat(str(cal.effective.end))
+            span = (end if end.tzinfo else end.replace(tzinfo=tz)) - (start if start.tzinfo else start.replace(tzinfo=tz))
+            self._window = (start, max(1, int(span.total_seconds())))
 
     def _build_catalog(self, cfg: Any, shop_w: dict[str, int], categories: Mapping[str, Sequence[str]] | None,
                        catalog: Sequence[Mapping[str, Any]] | None) -> list[tuple[dict[str, Any], int]]:  # fmt: skip
@@ -234,7 +238,6 @@ class CartGenerator:
         picks = ch(range(len(self._catalog)), cum_weights=self._items[1], k=n_lines)
         lines = []
         shops: dict[str, None] = {}
-        items: set[tuple[str, str]] = set()
         for k, idx in enumerate(picks):
             tmpl = self._catalog[idx][0]
             price = tmpl["price"]
@@ -249,7 +252,6 @@ class CartGenerator:
                 value = deposit * rng.choice((2, 3, 4, 4)) // 2  # 定金膨胀: worth 1x, 1.5x or 2x at the tail
                 line["presale"] = {"deposit": fmt(deposit), "deposit_value": fmt(value)}
             shops.setdefault(tmpl["shop"], None)
-            items.add((tmpl["shop"], tmpl["item"]))
             lines.append(line)
         credit = ch(self._credit[0], cum_weights=self._credit[1])[0]
         buyer: dict[str, Any] = {"id": f"buyer-{i}", "credit": credit}
