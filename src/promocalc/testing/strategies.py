@@ -115,7 +115,10 @@ def _shop_promotions(draw: st.DrawFn, sid: str, cats: list[str], windows: bool, 
         if kind == 1:
             return {"scope": {"items": draw(st.lists(st.sampled_from(items), min_size=1, max_size=2, unique=True))}}
         if kind == 2 and cats:
-            return {"scope": {"categories": draw(st.lists(st.sampled_from(cats), min_size=1, max_size=2, unique=True))}}
+            sc: dict[str, Any] = {"categories": draw(st.lists(st.sampled_from(cats), min_size=1, max_size=2, unique=True))}
+            if draw(st.booleans()):
+                sc["exclude_items"] = [draw(st.sampled_from(items))]
+            return {"scope": sc}
         return {}
 
     for k in range(draw(st.integers(0, 2))):  # layer 1
@@ -247,6 +250,8 @@ def configs(
         if draw(st.integers(0, 2)) == 0:
             x["max_off"] = yuan(draw(_money(100, 40000)))
         x["balance_capped"] = draw(st.booleans())
+        if draw(st.integers(0, 3)) == 0:
+            x["scope"] = {"categories": draw(st.lists(st.sampled_from(cats), min_size=1, unique=True))}
         platform.append(x)
     for k in range(draw(st.integers(0, 2))):
         platform.append({"id": f"cc{k}", "kind": "category_coupon", "tiers": draw(_stepped(max_tiers=2)),
