@@ -352,3 +352,27 @@ def test_platform_instruments_only_on_eligible_lines_and_never_with_what_they_ex
     ids = {a["id"] for a in platform}
     for a in platform:
         assert not set(promo_of(config, a["id"]).get("excludes", [])) & ids, a["id"]
+
+
+@FAST
+@given(campaigns_and_carts())
+def test_lowest_unit_price_leaves_out_only_what_does_not_count(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """RULES 9: with every applied instrument counting, the lowest unit price is the cheapest frozen unit;
+    an instrument that does not count (the category voucher) only raises it."""
+    config, cart = cc
+    q = quote(config, cart)
+    lines = {ln["id"]: ln for ln in q["lines"]}
+    back: dict[str, int] = defaultdict(int)
+    for a in q["applied"]:
+        p = promo_of(config, a["id"])
+        counts = p.get("counts_toward_lowest_price", p["kind"] != "category_voucher")
+        if not counts:
+            for lid, v in a["lines"].items():
+                back[lid] += to_fen(v)
+    for lid, ln in lines.items():
+        cheapest = min(to_fen(u) for u in ln["units"])
+        lowest = to_fen(ln["lowest_unit_price"])
+        if not back[lid]:
+            assert lowest == cheapest, ln
+        else:  # a larger amount split on the same weights gives no unit less than one fen below before
+            assert lowest >= cheapest - 1, ln
