@@ -206,10 +206,10 @@ def apply_refunds(campaign: Campaign, order: Any, refunds: Any, policy: str | No
         raise CartError("refunds must be a list", [Problem("type", base, "refunds must be a list of refunds")])
     order_time = parse_time(at, comp.tz) if isinstance(at, str) else None
     by_id = {ln.id: ln for ln in lines}
-    plan = []
-    # a dry run on copies: each refund is checked against what the ones before it leave
-    dry = {ln.id: list(ln.left) for ln in lines}
-    done = {ln.id: 0 for ln in lines}
+    book = _Book(comp, lines, instruments, postage, policy)
+    # The order record is never touched: the lines here are this call's own copies. Each refund is
+    # checked against what the ones before it left, applied, and the whole list is rejected at the end
+    # if any of it could not be applied.
     for j, r in enumerate(items):
         loc = base + (j,)
         if not isinstance(r, dict):
@@ -237,10 +237,9 @@ def apply_refunds(campaign: Campaign, order: Any, refunds: Any, policy: str | No
         if has_qty == has_amount:
             problems.append(Problem("value", loc, "a refund gives either qty (units) or amount (a compensation)"))
             continue
-        units_left = len(dry[lid]) - done[lid]
-        amount_left = sum(dry[lid])
+        units_left = len(ln.units) - ln.refunded_units
         # a line that paid nothing can still have its units returned, but not be compensated
-        if units_left == 0 or (has_amount and amount_left == 0):
+        if units_left == 0 or (has_amount and ln.remaining == 0):
             problems.append(Problem("fully_refunded", loc, f"line {lid!r} is already fully refunded"))
             continue
         if has_qty:
@@ -252,62 +251,73 @@ def apply_refunds(campaign: Campaign, order: Any, refunds: Any, policy: str | No
                 problems.append(Problem("too_many_units", loc + ("qty",),
                                         f"qty {q} is more than the {units_left} units left on line {lid!r}"))
                 continue
-            for k in range(done[lid], done[lid] + q):
-                dry[lid][k] = 0
-            done[lid] += q
-            plan.append((ln, q, None, stage, closed))
+            book.units(ln, q, stage, closed)
         else:
             amt = _money(r["amount"], loc + ("amount",), problems)
             if amt <= 0:
                 problems.append(Problem("value", loc + ("amount",), "a compensation must be above 0"))
                 continue
-            if amt > amount_left:
+            if amt > ln.remaining:
                 problems.append(Problem("amount_too_large", loc + ("amount",),
-                                        f"amount {fmt(amt)} is more than the {fmt(amount_left)} line {lid!r} has left"))
+                                        f"amount {fmt(amt)} is more than the {fmt(ln.remaining)} line {lid!r} has left"))
                 continue
-            _compensate(dry[lid], done[lid], amt)
-            plan.append((ln, None, amt, stage, closed))
+            book.compensate(ln, amt, stage, closed)
     raise_problems(CartError, problems)
+    returned, not_returned = _returns(campaign, lines, instruments)
+    remaining = {ln.id: ln.remaining for ln in lines}
+    entries = book.entries
+    return RefundResult(entries, sum(e["amount"] for e in entries), remaining, returned, not_returned, policy)
 
-    entries: list[dict[str, Any]] = []
-    shop_lines: dict[str, list[_Line]] = {}
-    for ln in lines:
-        shop_lines.setdefault(ln.shop, []).append(ln)
-    shop_refunded = dict.fromkeys(shop_lines, 0)
-    shop_paid = {s: sum(ln.paid for ln in ls) for s, ls in shop_lines.items()}
-    for ln, q, amt, stage, closed in plan:
-        ln.stages.add(stage)
-        ln.last_closed = closed if ln.last_closed is None or (closed or 0) > ln.last_closed else ln.last_closed
-        entry: dict[str, Any] = {"line": ln.id}
-        if q is not None:
-            first = ln.refunded_units
-            taken = ln.left[first:first + q]
-            deposit = sum(min(ln.deposit, u) for u in taken)
-            if policy == "clawback":
-                amount = _clawback(comp, ln, q, shop_lines[ln.shop], shop_paid[ln.shop], shop_refunded[ln.shop], instruments)
-            else:
-                amount = sum(taken)
-            for k in range(first, first + q):
-                ln.left[k] = 0
-            ln.refunded_units += q
-            entry["qty"] = q
+
+class _Book:
+    """The running state of one refund list: per shop order what was paid and what went back."""
+
+    def __init__(self, comp: Any, lines: list[_Line], instruments: list[_Instrument], postage: dict[str, int],
+                 policy: str) -> None:  # fmt: skip
+        self.comp = comp
+        self.instruments = instruments
+        self.postage = dict(postage)
+        self.policy = policy
+        self.shop_lines: dict[str, list[_Line]] = {}
+        for ln in lines:
+            self.shop_lines.setdefault(ln.shop, []).append(ln)
+        self.refunded = dict.fromkeys(self.shop_lines, 0)
+        self.paid = {s: sum(ln.paid for ln in ls) for s, ls in self.shop_lines.items()}
+        self.entries: list[dict[str, Any]] = []
+
+    def units(self, ln: _Line, q: int, stage: str, closed: float | None) -> None:
+        """Refund ``q`` units of ``ln``, first units first."""
+        first = ln.refunded_units
+        taken = ln.left[first:first + q]
+        deposit = sum(min(ln.deposit, u) for u in taken)
+        if self.policy == "clawback":
+            amount = _clawback(self.comp, ln, q, self.shop_lines[ln.shop], self.paid[ln.shop], self.refunded[ln.shop],
+                               self.instruments)  # fmt: skip
         else:
-            assert amt is not None
-            _compensate(ln.left, ln.refunded_units, amt)
-            amount = amt
-            deposit = 0
-        shop_refunded[ln.shop] += amount
+            amount = sum(taken)
+        for k in range(first, first + q):
+            ln.left[k] = 0
+        ln.refunded_units += q
+        self._book(ln, {"line": ln.id, "qty": q}, amount, min(deposit, amount), stage, closed)
+
+    def compensate(self, ln: _Line, amount: int, stage: str, closed: float | None) -> None:
+        """A compensation: ``amount`` out of the line's remaining units."""
+        _compensate(ln.left, ln.refunded_units, amount)
+        self._book(ln, {"line": ln.id}, amount, 0, stage, closed)
+
+    def _book(self, ln: _Line, entry: dict[str, Any], amount: int, deposit: int, stage: str, closed: float | None) -> None:
+        ln.stages.add(stage)
+        if closed is not None and (ln.last_closed is None or closed > ln.last_closed):
+            ln.last_closed = closed
+        self.refunded[ln.shop] += amount
         entry["amount"] = amount
         if deposit:
             entry["deposit"] = deposit
-        if stage == "in_sale" and all(x.full for x in shop_lines[ln.shop]) and postage.get(ln.shop):
-            entry["postage"] = postage.pop(ln.shop)
+        if stage == "in_sale" and all(x.full for x in self.shop_lines[ln.shop]) and self.postage.get(ln.shop):
+            entry["postage"] = self.postage.pop(ln.shop)
             entry["amount"] = amount + entry["postage"]
         entry["stage"] = stage
-        entries.append(entry)
-    returned, not_returned = _returns(campaign, lines, instruments)
-    remaining = {ln.id: ln.remaining for ln in lines}
-    return RefundResult(entries, sum(e["amount"] for e in entries), remaining, returned, not_returned, policy)
+        self.entries.append(entry)
 
 
 def _compensate(left: list[int], first: int, amount: int) -> None:
@@ -335,14 +345,16 @@ def _clawback(comp: Any, ln: _Line, q: int, shop: list[_Line], paid: int, refund
         share_units = allocate(x.shop_share, x.units) if sum(x.units) else [0] * len(x.units)
         kept.append((x, start, frozen + sum(share_units[start:]), sum(a1_units[start:])))
     repriced = sum(k[2] for k in kept)
-    shop_promo = next((i for i in instruments if i.layer == "shop" and ln.id in i.lines), None)
+    mine = {x.id for x in shop}
+    shop_promo = next((i for i in instruments if i.layer == "shop" and i.lines & mine), None)
     promo = comp.by_id.get(shop_promo.id) if shop_promo is not None else None
     if promo is not None and promo.threshold is not None:
         in_scope = [k for k in kept if k[0].id in shop_promo.lines]  # type: ignore[union-attr]
         base = sum(k[3] for k in in_scope)
         items = sum(len(k[0].units) - k[1] for k in in_scope)
-        repriced -= promo.threshold.discount(base, items)
-    amount = max(0, paid - refunded - repriced)
+        repriced -= min(base, promo.threshold.discount(base, items))  # a discount never exceeds its base
+    # never more back than the shop order still holds, never a negative refund
+    amount = max(0, min(paid - refunded, paid - refunded - max(0, repriced)))
     # what the kept units still hold after this refund, spread over them
     hold = paid - refunded - amount
     kept_units = [(x, k) for x, start, _, _ in kept for k in range(start, len(x.units))]
