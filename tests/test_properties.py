@@ -22,6 +22,7 @@ FAST = settings(max_examples=150 * SCALE, deadline=None, suppress_health_check=[
 SLOW = settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+PREHEAT = "2020-11-05T10:00:00"  # inside the preheat of CALENDAR_2020
 COUPON_KINDS = ("shop_coupon", "item_coupon", "shop_red_packet", "category_coupon")
 
 
@@ -376,3 +377,19 @@ def test_lowest_unit_price_leaves_out_only_what_does_not_count(cc: tuple[dict[st
             assert lowest == cheapest, ln
         else:  # a larger amount split on the same weights gives no unit less than one fen below before
             assert lowest >= cheapest - 1, ln
+
+
+@FAST
+@given(configs(calendar=True, windows=False).flatmap(
+    lambda c: st.tuples(st.just(c), carts(c, at=PREHEAT))))  # fmt: skip
+def test_nothing_applies_outside_the_effective_window(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """RULES 12b, 7.1: without ``valid`` a promotion runs only in the effective window; in the preheat the
+    voucher is shown, not applied."""
+    config, cart = cc
+    q = quote(config, cart)
+    assert q["applied"] == []
+    for ln in q["lines"]:  # what is left is a presale deposit's expansion (RULES 8), not a promotion
+        assert [ln["discounts"][k] for k in ("shop", "coupon", "platform")] == ["0.00"] * 3
+    for s in q["not_applied"]:
+        if s["kind"] == "category_voucher":
+            assert s["reason"] == "not_in_window"

@@ -333,6 +333,7 @@ def carts(
     presale: bool = True,
     use: bool | None = None,
     max_coupons: int = MAX_COUPONS,
+    at: str | None = None,
 ) -> dict[str, Any]:
     """Valid cart mappings for ``config`` (a config mapping, or a loaded Campaign).
 
@@ -340,7 +341,8 @@ def carts(
     named in the promotions' scopes plus others; an item keeps one category, price and presale terms in
     a cart. ``presale`` allows presale final payments. ``use``: ``True`` always names a valid coupon
     combination (RULES 6), ``False`` never, ``None`` sometimes. ``at`` is inside the campaign's effective
-    window when the calendar has one. Wallets hold at most ``max_coupons`` coupons.
+    window when the calendar has one, unless ``at`` names the checkout time. Wallets hold at most
+    ``max_coupons`` coupons.
     """
     _check_size("max_lines", max_lines, 1, MAX_LINES)
     _check_size("max_coupons", max_coupons, 0, MAX_COUPONS)
@@ -386,7 +388,8 @@ def carts(
         buyer["groups"] = ["blacklist"]
     if any(getattr(p, "balance_capped", False) for p in cfg.promotions) and draw(st.integers(0, 4)):
         buyer["allowance_balance"] = yuan(draw(st.one_of(_money(0, 30000), st.just(0))))
-    cart: dict[str, Any] = {"at": draw(st.sampled_from(_times(cfg))), "buyer": buyer, "lines": lines, "wallet": wallet}
+    when = at if at is not None else draw(st.sampled_from(_times(cfg)))
+    cart: dict[str, Any] = {"at": when, "buyer": buyer, "lines": lines, "wallet": wallet}
     if draw(st.integers(0, 6)) == 0:
         cart["postage"] = {draw(st.sampled_from(shop_ids)): yuan(draw(_money(0, 1500)))}
     if use or (use is None and draw(st.integers(0, 3)) == 0):
