@@ -186,3 +186,80 @@ def test_applied_platform_instruments_give_what_their_pools_earn(cc: tuple[dict[
                     assert left >= 0 if inclusive else left > 0, (a, lid)
         for lid, share in a["lines"].items():
             run[lid] -= to_fen(share)
+
+
+LEVEL_CREDIT = {"normal": 0, "fine": 100, "premium": 300, "bluebook": 500, "diamond": 1000, "vip": 1500}
+
+
+def runs(p: dict[str, Any], config: dict[str, Any], cart: dict[str, Any]) -> bool:
+    """RULES 12, 12b: the promotion runs at the cart's time for its buyer (generated configs: naive times)."""
+    from datetime import datetime
+
+    at = datetime.fromisoformat(cart["at"])
+    valid = p.get("valid")
+    cal = config["campaign"].get("calendar")
+    windows = valid if isinstance(valid, list) else [valid] if valid else [cal["effective"]] if cal else []
+    if windows and not any(datetime.fromisoformat(w["start"]) <= at < datetime.fromisoformat(w["end"]) for w in windows):
+        return False
+    aud = p.get("audience") or {}
+    buyer = cart.get("buyer", {})
+    groups = set(buyer.get("groups", []))
+    if buyer.get("credit", 0) < LEVEL_CREDIT[aud.get("min_level", "normal")]:
+        return False
+    if aud.get("include_groups") and not set(aud["include_groups"]) & groups:
+        return False
+    return not set(aud.get("exclude_groups", [])) & groups
+
+
+def unit_price(p: dict[str, Any], price: int) -> int:
+    if p["kind"] == "price":
+        return min(price, to_fen(p["price"]))
+    if p["kind"] == "amount_off":
+        return max(0, price - to_fen(p["off"]))
+    exact = price * Fraction(p["rate"])
+    mode = p.get("rounding", "half_up")
+    if mode == "half_up":
+        return min(price, int(exact + Fraction(1, 2)))
+    step = 10 if mode == "drop_fen" else 100
+    return min(price, int(exact) // step * step)
+
+
+@FAST
+@given(campaigns_and_carts())
+def test_item_layer_picks_one_promotion_per_line_by_the_rules(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """RULES 4: campaign prices first (the lowest), else the lowest line amount, ties to the declared
+    first; ``limit_qty`` promotes only the item's first units in cart order; a presale base (RULES 8)
+    is price − (deposit_value − deposit) − instant_off per unit, never below the deposit."""
+    config, cart = cc
+    q = promocalc.load(config).quote(cart).to_dict()
+    lines = {ln["id"]: ln for ln in q["lines"]}
+    item_applied = {lid: a["id"] for a in q["applied"] if a["layer"] == "item" for lid in a["lines"]}
+    promos = [p for p in config["promotions"] if p["kind"] in ("price", "rate", "amount_off") and runs(p, config, cart)]
+    used: dict[tuple[str, str], int] = {}
+    for ln in cart["lines"]:
+        price, qty = to_fen(ln["price"]), ln["qty"]
+        best: tuple[bool, int, int, int, str] | None = None  # campaign price, amount, units promoted, unit, id
+        for p in promos:
+            if p["shop"] != ln["shop"] or not in_scope(p, ln):
+                continue
+            unit = unit_price(p, price)
+            n = qty if "limit_qty" not in p else max(0, min(qty, p["limit_qty"] - used.get((p["id"], ln["item"]), 0)))
+            cand = (bool(p.get("campaign_price")), unit * n + price * (qty - n), n, unit, p["id"])
+            if best is None or (cand[0] and not best[0]) or (cand[0] == best[0] and cand[1] < best[1]):
+                best = cand
+        if best is not None and best[1] < price * qty:
+            n, unit = best[2], best[3]
+            used[(best[4], ln["item"])] = used.get((best[4], ln["item"]), 0) + n
+        else:
+            n, unit = 0, price
+        ps = ln.get("presale")
+        if ps:
+            deposit = to_fen(ps["deposit"])
+            expand = to_fen(ps.get("deposit_value") or ps["deposit"]) - deposit + to_fen(ps.get("instant_off") or "0")
+            unit, list_unit = max(deposit, unit - expand), max(deposit, price - expand)
+        else:
+            list_unit = price
+        a1 = unit * n + list_unit * (qty - n)
+        got = to_fen(lines[ln["id"]]["subtotal"]) - to_fen(lines[ln["id"]]["discounts"]["item"])
+        assert got == a1, (ln["id"], got, a1, best)
+        assert item_applied.get(ln["id"]) == (best[4] if best is not None and a1 < list_unit * qty else None)
