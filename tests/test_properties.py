@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from fractions import Fraction
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -393,3 +394,28 @@ def test_nothing_applies_outside_the_effective_window(cc: tuple[dict[str, Any], 
     for s in q["not_applied"]:
         if s["kind"] == "category_voucher":
             assert s["reason"] == "not_in_window"
+
+
+@FAST
+@given(campaigns_and_carts(use=False), st.data())
+def test_a_named_combination_that_breaks_the_card_rules_is_an_error(
+    cc: tuple[dict[str, Any], dict[str, Any]], data: st.DataObject
+) -> None:
+    """RULES 6: a named combination breaking one card kind per shop (one shop coupon or red packet, one
+    coupon per item) or naming a coupon not in the wallet is an error; any valid one prices."""
+    config, cart = cc
+    campaign = promocalc.load(config)
+    held = cart["wallet"]["coupons"]
+    valid = [sorted(u) for u in valid_uses(config, held)]
+    use = data.draw(st.lists(st.sampled_from(held), unique=True) if held else st.just([]))
+    if sorted(use) in valid:
+        campaign.quote({**cart, "use": use})
+    else:
+        with pytest.raises(promocalc.CartError) as err:
+            campaign.quote({**cart, "use": use})
+        assert {p.type for p in err.value.problems} <= {"one_card_kind_per_shop", "one_coupon_per_shop",
+                                                        "one_coupon_per_item"}  # fmt: skip
+    others = [p["id"] for p in config["promotions"] if p["kind"] in COUPON_KINDS and p["id"] not in held]
+    if others:
+        with pytest.raises(promocalc.CartError, match="not in the wallet"):
+            campaign.quote({**cart, "use": [others[0]]})
