@@ -265,6 +265,12 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
             add(Skipped(p, "not_named" if use is not None else "not_chosen"))
     for s in out.platform_skipped:
         add(s)
+    if use is not None:  # RULES 6: a named coupon is never silently dropped (e.g. its shop has no lines here)
+        done = {a.promo.id for a in out.platform_applied}
+        done |= {r.promo.id for o in out.options for r in o.coupon_results if isinstance(r, Applied)}
+        for p in camp.promos:
+            if p.id in use and p.id not in done:
+                add(Skipped(p, "no_lines_in_scope"))
     return result
 
 
