@@ -95,3 +95,13 @@ def test_named_coupon_over_lines_already_at_zero_is_not_applied_for_nothing() ->
     assert applied(q) == {"deal": "100.00"}
     assert q["payable"] == "0.00"
     assert ("c10", "nothing_to_discount") in [(s["id"], s["reason"]) for s in q["not_applied"]]
+
+
+def test_named_coupon_of_a_shop_without_lines_is_reported() -> None:
+    """RULES 6: a named coupon that cannot apply is reported with its reason, never silently dropped."""
+    cfg = config([{"id": "c10", "kind": "shop_coupon", "shop": "s1", "tiers": ["50-10"]}])
+    cfg["shops"]["s1"] = {}
+    cart = {"at": AT, "lines": [line("1", "100.00")], "wallet": {"coupons": ["c10"]}, "use": ["c10"]}
+    q = promocalc.load(cfg).quote(cart).to_dict()
+    assert applied(q) == {}
+    assert [(s["id"], s["reason"]) for s in q["not_applied"]] == [("c10", "no_lines_in_scope")]

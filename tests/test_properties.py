@@ -419,3 +419,14 @@ def test_a_named_combination_that_breaks_the_card_rules_is_an_error(
     if others:
         with pytest.raises(promocalc.CartError, match="not in the wallet"):
             campaign.quote({**cart, "use": [others[0]]})
+
+
+@FAST
+@given(campaigns_and_carts(use=True))
+def test_every_named_coupon_is_applied_or_reported(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """RULES 6: a named coupon that cannot apply is reported with its reason, never silently dropped."""
+    config, cart = cc
+    q = quote(config, cart)
+    seen = {a["id"] for a in q["applied"]} | {s["id"] for s in q["not_applied"]}
+    assert set(cart["use"]) <= seen, (cart["use"], seen)
+    assert not {a["id"] for a in q["applied"]} & {s["id"] for s in q["not_applied"]}
