@@ -17,9 +17,12 @@ def shop_promotion(ctx: Context, p: Promo, idx: list[int], run: list[int]) -> Ap
     weights = [a1[i] for i in scope]
     base = sum(weights)
     items = sum(lines[i].qty for i in scope) if p.threshold.by_items else 0
-    off = p.threshold.discount(base, items)
+    t = p.threshold
+    off = t.discount(base, items)
+    if off <= 0 and t.every is None and t.reached(items if t.by_items else base) >= 0:
+        return Skipped(p, "nothing_to_discount")  # a tier is reached but its rate gives nothing on this base
     if off <= 0:
-        return Skipped(p, "threshold_not_met", gap=p.threshold.gap(base, items))
+        return Skipped(p, "threshold_not_met", gap=t.gap(base, items))
     off = min(off, base)
     shares = ctx.settle(scope, off, weights, run)
     if shares is None:
