@@ -105,3 +105,15 @@ def test_named_coupon_of_a_shop_without_lines_is_reported() -> None:
     q = promocalc.load(cfg).quote(cart).to_dict()
     assert applied(q) == {}
     assert [(s["id"], s["reason"]) for s in q["not_applied"]] == [("c10", "no_lines_in_scope")]
+
+
+def test_quantity_deal_reached_on_free_lines_says_nothing_to_discount() -> None:
+    """FORMATS not_applied: threshold_not_met carries the gap to the next tier; a reached 满2件95折 on lines
+    that cost nothing is not a threshold missed by 0 units."""
+    promos = [
+        {"id": "free", "kind": "price", "shop": "s0", "price": "0.00"},
+        {"id": "deal", "kind": "quantity_deal", "shop": "s0", "tiers": [{"items": 2, "rate": "0.95"}]},
+    ]
+    cart = {"at": AT, "lines": [line("1", "1.00", qty=2)]}
+    q = promocalc.load(config(promos)).quote(cart).to_dict()
+    assert [(s["id"], s["reason"], s.get("gap")) for s in q["not_applied"]] == [("deal", "nothing_to_discount", None)]

@@ -263,3 +263,42 @@ def test_item_layer_picks_one_promotion_per_line_by_the_rules(cc: tuple[dict[str
         got = to_fen(lines[ln["id"]]["subtotal"]) - to_fen(lines[ln["id"]]["discounts"]["item"])
         assert got == a1, (ln["id"], got, a1, best)
         assert item_applied.get(ln["id"]) == (best[4] if best is not None and a1 < list_unit * qty else None)
+
+
+def next_need(p: dict[str, Any], measure: int) -> int | None:
+    """How much ``measure`` must still grow to reach the promotion's next tier (None when no tier is left)."""
+    if "every" in p:
+        need = tier(p["every"])[0]
+        return need - measure % need
+    for t in p["tiers"]:
+        if measure < tier(t)[0]:
+            return tier(t)[0] - measure
+    return None
+
+
+@FAST
+@given(campaigns_and_carts())
+def test_threshold_not_met_reports_the_gap_to_the_first_tier(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """FORMATS not_applied: ``gap`` is how much the base must still grow to reach the next tier, the base
+    measured where RULES 2.1 measures it (shop layer on A1, cards on A2 or, parallel, A1)."""
+    config, cart = cc
+    q = promocalc.load(config).quote(cart).to_dict()
+    parallel = config["campaign"]["ruleset"] == "parallel"
+    promos = {p["id"]: p for p in config["promotions"]}
+    lines = {ln["id"]: ln for ln in q["lines"]}
+    a1 = {lid: to_fen(ln["subtotal"]) - to_fen(ln["discounts"]["item"]) for lid, ln in lines.items()}
+    a2 = {lid: a1[lid] - to_fen(ln["discounts"]["shop"]) for lid, ln in lines.items()}
+    for s in q["not_applied"]:
+        p = promos[s["id"]]
+        if s["reason"] != "threshold_not_met" or p["kind"] not in ("shop_reduction", "quantity_deal",
+                                                                     "shop_coupon", "item_coupon"):  # fmt: skip
+            continue
+        scope = [ln for ln in cart["lines"] if ln["shop"] == p["shop"] and in_scope(p, ln)]
+        if p["kind"] == "quantity_deal":
+            measure = sum(ln["qty"] for ln in scope)
+            assert s["gap"] == next_need(p, measure), (s, measure)
+            continue
+        by = a1 if parallel or s["layer"] == "shop" else a2
+        measure = sum(by[ln["id"]] for ln in scope)
+        assert earned(p, measure) == 0, (s, measure)
+        assert to_fen(s["gap"]) == next_need(p, measure), (s, measure)
