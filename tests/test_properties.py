@@ -430,3 +430,34 @@ def test_every_named_coupon_is_applied_or_reported(cc: tuple[dict[str, Any], dic
     seen = {a["id"] for a in q["applied"]} | {s["id"] for s in q["not_applied"]}
     assert set(cart["use"]) <= seen, (cart["use"], seen)
     assert not {a["id"] for a in q["applied"]} & {s["id"] for s in q["not_applied"]}
+
+
+HASH_SCRIPT = """
+import json
+from hypothesis import given, settings, HealthCheck
+import promocalc
+from promocalc.testing import campaigns_and_carts
+
+@settings(max_examples=40, derandomize=True, database=None, deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(campaigns_and_carts())
+def run(cc):
+    config, cart = cc
+    print(json.dumps([config, cart, promocalc.load(config).quote(cart).to_dict()], sort_keys=True))
+
+run()
+"""
+
+
+def test_quotes_do_not_depend_on_the_hash_seed() -> None:
+    """Determinism across processes: set and dict orders never leak into a quote."""
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", HASH_SCRIPT], env=env, capture_output=True, text=True, check=True)
+        outs.append(done.stdout)
+    assert outs[0].count("\n") >= 20
+    assert outs[0] == outs[1]
