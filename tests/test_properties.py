@@ -461,3 +461,27 @@ def test_quotes_do_not_depend_on_the_hash_seed() -> None:
         outs.append(done.stdout)
     assert outs[0].count("\n") >= 20
     assert outs[0] == outs[1]
+
+
+@FAST
+@given(campaigns_and_carts())
+def test_funding_splits_every_discount_between_merchant_and_platform(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """RULES 12c: each shop's merchant- plus platform-funded amounts are all its lines' discounts (every
+    layer); the platform funds exactly the instruments funded by the platform (category coupons by default)."""
+    config, cart = cc
+    q = quote(config, cart)
+    shop_of = {ln["id"]: ln["shop"] for ln in q["lines"]}
+    discount: dict[str, int] = defaultdict(int)
+    for ln in q["lines"]:
+        discount[ln["shop"]] += fen(ln, "subtotal") - fen(ln, "payable") - fen(ln, "deposit_paid")
+    platform: dict[str, int] = defaultdict(int)
+    for a in q["applied"]:
+        p = promo_of(config, a["id"])
+        if p.get("funded_by", "platform" if p["kind"] == "category_coupon" else "merchant") == "platform":
+            for lid, v in a["lines"].items():
+                platform[shop_of[lid]] += to_fen(v)
+    for s in q["shops"]:
+        assert fen(s, "merchant_funded") + fen(s, "platform_funded") == discount[s["id"]], s
+        assert fen(s, "platform_funded") == platform[s["id"]], s
+    ids = [a["id"] for a in q["applied"]] + [s["id"] for s in q["not_applied"]]
+    assert len(ids) == len(set(ids)), ids

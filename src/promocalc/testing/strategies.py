@@ -99,6 +99,8 @@ def _common(draw: st.DrawFn, windows: bool, audience: bool) -> dict[str, Any]:
         else:
             aud["exclude_groups"] = ["blacklist"]
         out["audience"] = aud
+    if draw(st.integers(0, 5)) == 0:
+        out["funded_by"] = draw(st.sampled_from(["merchant", "platform"]))
     return out
 
 
