@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from ..model.config import Config
 
-__all__ = ["campaigns_and_carts", "carts", "configs", "valid_uses", "yuan"]
+__all__ = ["CALENDAR_2020", "DEFAULT_AT", "campaigns_and_carts", "carts", "configs", "valid_uses", "yuan"]
 
 MAX_SHOPS = 4
 MAX_LINES = 8
@@ -181,16 +181,14 @@ def _shop_promotions(draw: st.DrawFn, sid: str, cats: list[str], windows: bool, 
     return out
 
 
-@st.composite
 def configs(
-    draw: st.DrawFn,
     ruleset: str | None = None,
     negative_lines: str | None = None,
     max_shops: int = 3,
     calendar: bool | None = None,
     windows: bool = True,
     audience: bool = True,
-) -> dict[str, Any]:
+) -> st.SearchStrategy[dict[str, Any]]:
     """Valid campaign config mappings (``promocalc: 1``) of every promotion kind.
 
     ``ruleset`` (``sequential``/``parallel``) and ``negative_lines`` (``cap``/``reject``) are drawn
@@ -203,6 +201,12 @@ def configs(
     if negative_lines not in (None, "cap", "reject"):
         raise ValueError(f"negative_lines must be None, 'cap' or 'reject', got {negative_lines=!r}")
     _check_size("max_shops", max_shops, 1, MAX_SHOPS)
+    return _configs(ruleset, negative_lines, max_shops, calendar, windows, audience)
+
+
+@st.composite
+def _configs(draw: st.DrawFn, ruleset: str | None, negative_lines: str | None, max_shops: int,
+             calendar: bool | None, windows: bool, audience: bool) -> dict[str, Any]:  # fmt: skip
     camp: dict[str, Any] = {
         "id": "generated",
         "currency": "CNY",
@@ -327,16 +331,14 @@ def _times(cfg: Config) -> list[str]:
     return out
 
 
-@st.composite
 def carts(
-    draw: st.DrawFn,
     config: Any,
     max_lines: int = 6,
     presale: bool = True,
     use: bool | None = None,
     max_coupons: int = MAX_COUPONS,
     at: str | None = None,
-) -> dict[str, Any]:
+) -> st.SearchStrategy[dict[str, Any]]:
     """Valid cart mappings for ``config`` (a config mapping, or a loaded Campaign).
 
     Lines use the config's shops and categories (and an extra category no voucher group covers), items
@@ -351,6 +353,14 @@ def carts(
     cfg = _validated(config)
     if not cfg.shops:
         raise ValueError("config has no shops to draw cart lines from")
+    if at is not None:
+        datetime.fromisoformat(at)  # raises on a malformed time
+    return _carts(cfg, max_lines, presale, use, max_coupons, at)
+
+
+@st.composite
+def _carts(draw: st.DrawFn, cfg: Config, max_lines: int, presale: bool, use: bool | None, max_coupons: int,
+           at: str | None) -> dict[str, Any]:  # fmt: skip
     cats = [*cfg.categories, "other"]
     items: dict[str, list[str]] = {sid: [f"{sid}-i{k}" for k in range(3)] for sid in cfg.shops}
     for p in cfg.promotions:
