@@ -285,6 +285,10 @@ def _validated(config: Any) -> Config:
     return Config.model_validate(dict(config))
 
 
+def _promotions(cfg: Config) -> list[Any]:
+    return list(cfg.promotions)
+
+
 def _card_ok(chosen: list[Any], p: Any) -> bool:
     """Whether coupon ``p`` may join ``chosen`` under RULES 6."""
     kind = _CARD_KINDS.get(p.kind)
@@ -303,7 +307,7 @@ def _card_ok(chosen: list[Any], p: Any) -> bool:
 def valid_uses(config: Any, coupons: list[str]) -> Iterator[list[str]]:
     """Every ``use`` list the wallet ``coupons`` allow under RULES 6 (the empty one first), in wallet order."""
     cfg = _validated(config)
-    by_id = {p.id: p for p in cfg.promotions}
+    by_id = {p.id: p for p in _promotions(cfg)}
     held = [c for c in coupons if c in by_id and by_id[c].kind in _COUPON_KINDS]
     for k in range(len(held) + 1):
         for combo in combinations(held, k):
@@ -325,7 +329,7 @@ def _times(cfg: Config) -> list[str]:
         span = int((end - start).total_seconds())
         return [(start + timedelta(seconds=s)).isoformat() for s in sorted({0, span // 2, span * 5 // 6, span - 1})]
     out = [DEFAULT_AT]
-    for p in cfg.promotions:
+    for p in _promotions(cfg):
         ws = p.valid if isinstance(p.valid, list) else [p.valid] if p.valid is not None else []
         out += [w.start for w in ws if w.start and w.start not in out]
     return out
@@ -363,7 +367,7 @@ def _carts(draw: st.DrawFn, cfg: Config, max_lines: int, presale: bool, use: boo
            at: str | None) -> dict[str, Any]:  # fmt: skip
     cats = [*cfg.categories, "other"]
     items: dict[str, list[str]] = {sid: [f"{sid}-i{k}" for k in range(3)] for sid in cfg.shops}
-    for p in cfg.promotions:
+    for p in _promotions(cfg):
         shop = getattr(p, "shop", None)
         if shop in items and p.scope is not None:
             items[shop] += [i for i in p.scope.items or () if i not in items[shop]]
@@ -388,17 +392,17 @@ def _carts(draw: st.DrawFn, cfg: Config, max_lines: int, presale: bool, use: boo
             terms[(sid, item)] = t
         lines.append({"id": f"L{k}", "shop": sid, "item": item, "qty": draw(st.integers(1, 3)), **t})
 
-    coupon_ids = [p.id for p in cfg.promotions if p.kind in _COUPON_KINDS]
+    coupon_ids = [p.id for p in _promotions(cfg) if p.kind in _COUPON_KINDS]
     wallet: dict[str, Any] = {
         "coupons": draw(st.lists(st.sampled_from(coupon_ids), unique=True, max_size=max_coupons)) if coupon_ids else []
     }
-    vouchers = [p.id for p in cfg.promotions if p.kind == "category_voucher"]
+    vouchers = [p.id for p in _promotions(cfg) if p.kind == "category_voucher"]
     if vouchers:
         wallet["vouchers"] = {v: draw(st.sampled_from([0, 1, 2, 3, 5, 30, 40])) for v in vouchers}
     buyer: dict[str, Any] = {"id": "buyer", "credit": draw(st.sampled_from([0, 99, 100, 300, 500, 1200, 2000]))}
     if draw(st.integers(0, 5)) == 0:
         buyer["groups"] = ["blacklist"]
-    if any(getattr(p, "balance_capped", False) for p in cfg.promotions) and draw(st.integers(0, 4)):
+    if any(getattr(p, "balance_capped", False) for p in _promotions(cfg)) and draw(st.integers(0, 4)):
         buyer["allowance_balance"] = yuan(draw(st.one_of(_money(0, 30000), st.just(0))))
     when = at if at is not None else draw(st.sampled_from(_times(cfg)))
     cart: dict[str, Any] = {"at": when, "buyer": buyer, "lines": lines, "wallet": wallet}
@@ -411,7 +415,7 @@ def _carts(draw: st.DrawFn, cfg: Config, max_lines: int, presale: bool, use: boo
 
 
 @st.composite
-def campaigns_and_carts(draw: st.DrawFn, max_lines: int = 6, presale: bool = True, use: bool | None = None,
+def campaigns_and_carts(draw: st.DrawFn, /, max_lines: int = 6, presale: bool = True, use: bool | None = None,
                         **config_options: Any) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
     """``(config, cart)`` pairs: a config from :func:`configs` (``config_options`` go to it) and a cart for it."""
     config = draw(configs(**config_options))
