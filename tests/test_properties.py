@@ -485,3 +485,21 @@ def test_funding_splits_every_discount_between_merchant_and_platform(cc: tuple[d
         assert fen(s, "platform_funded") == platform[s["id"]], s
     ids = [a["id"] for a in q["applied"]] + [s["id"] for s in q["not_applied"]]
     assert len(ids) == len(set(ids)), ids
+
+
+@FAST
+@given(campaigns_and_carts())
+def test_units_of_equal_weight_differ_by_at_most_a_fen_first_units_first(
+    cc: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    """RULES 3: a line's amount is split over its units by largest remainder; with equal weights (no
+    ``limit_qty`` splitting the line) the units differ by at most one fen and the first get the extra."""
+    config, cart = cc
+    q = quote(config, cart)
+    limited = {lid for a in q["applied"] if a["layer"] == "item" and "limit_qty" in promo_of(config, a["id"])
+               for lid in a["lines"]}  # fmt: skip
+    for ln in q["lines"]:
+        if ln["id"] in limited:
+            continue
+        units = [to_fen(u) for u in ln["units"]]
+        assert units == sorted(units, reverse=True) and units[0] - units[-1] <= 1, ln
