@@ -13,6 +13,7 @@ from .errors import CartError, ConfigError, InputError, Problem, PromocalcError
 from .model.cart import Cart
 from .quote import Quote
 from .refunds import RefundResult
+from .sim import simulate
 
 __all__ = [
     "Campaign",
@@ -25,5 +26,6 @@ __all__ = [
     "Quote",
     "RefundResult",
     "load",
+    "simulate",
 ]
 __version__ = "0.1.0"
