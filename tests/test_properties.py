@@ -19,7 +19,7 @@ from promocalc.testing import campaigns_and_carts, carts, configs, valid_uses
 
 # PROMOCALC_PROPERTY_SCALE=20 runs every property twenty times longer (a deeper search than CI needs)
 SCALE = int(os.environ.get("PROMOCALC_PROPERTY_SCALE", "1"))
-FAST = settings(max_examples=150 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=100 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

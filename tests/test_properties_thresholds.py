@@ -17,7 +17,7 @@ from promocalc.money import to_fen
 from promocalc.testing import campaigns_and_carts
 
 SCALE = int(os.environ.get("PROMOCALC_PROPERTY_SCALE", "1"))
-FAST = settings(max_examples=200 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=120 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def in_scope(p: dict[str, Any], line: dict[str, Any]) -> bool:
