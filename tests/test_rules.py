@@ -354,3 +354,9 @@ def test_absurd_rate_exponent_is_refused_quickly() -> None:
     cfg = config([{"id": "r", "kind": "rate", "shop": "a", "rate": "1e-999999999"}])
     with pytest.raises(promocalc.ConfigError, match="between 0 and 1"):
         promocalc.load(cfg)
+
+
+def test_a_campaign_price_above_the_list_price_does_not_block_other_item_promotions() -> None:
+    cfg = config([{"id": "big", "kind": "price", "shop": "a", "price": "150.00", "campaign_price": True},
+                  {"id": "r", "kind": "rate", "shop": "a", "rate": "0.9"}])  # fmt: skip
+    assert quote(cfg, cart([line("1", "100.00")]))["payable"] == "90.00"
