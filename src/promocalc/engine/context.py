@@ -45,7 +45,7 @@ class Context:
     """What layer 1 fixes for a quote: lines, A1 per line, deposits, unit weights, active promotions."""
 
     __slots__ = ("cart", "lines", "a1", "dep", "unit_w", "item_of", "parallel", "reject", "active", "inactive",
-                 "by_shop", "eligible", "members", "item_off", "has_presale")  # fmt: skip
+                 "by_shop", "eligible", "eligible_idx", "members", "item_off", "has_presale")  # fmt: skip
 
     def __init__(self, cart: Cart, parallel: bool, reject: bool) -> None:
         self.cart = cart
@@ -62,6 +62,7 @@ class Context:
         self.inactive: dict[str, str] = {}
         self.by_shop: dict[str, list[int]] = {}
         self.eligible = [False] * n
+        self.eligible_idx: list[int] = []  # positions of the lines that take part in the platform layer
         self.members: frozenset[str] = frozenset()
         self.has_presale = False
         for ln in cart.lines:

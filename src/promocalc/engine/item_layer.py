@@ -22,7 +22,7 @@ def apply_item_layer(ctx: Context, promos_by_shop: dict[str, list[Promo]]) -> No
         best_n = 0
         best_unit = 0
         for p in promos_by_shop.get(ln.shop, ()):
-            if p.id not in active or not p.in_scope(ln.item, ln.category):
+            if p.id not in active or (p.has_scope and not p.in_scope(ln.item, ln.category)):
                 continue
             if best is not None and best.campaign_price and not p.campaign_price:
                 continue

@@ -201,15 +201,19 @@ def apply_platform(ctx: Context, plan: PlatformPlan, coupons: tuple[Promo, ...],
     for p in plan.promos:
         if p.is_coupon and p.id not in chosen:
             continue
-        blocker = next((a.promo.id for a in applied if p.id in a.promo.excludes or a.promo.id in p.excludes), None)
-        if blocker is not None:
-            skipped.append(Skipped(p, "excluded_by", by=blocker))
-            continue
+        if applied and (p.excludes or any(a.promo.excludes for a in applied)):
+            blocker = next((a.promo.id for a in applied if p.id in a.promo.excludes or a.promo.id in p.excludes), None)
+            if blocker is not None:
+                skipped.append(Skipped(p, "excluded_by", by=blocker))
+                continue
         if p.id in disabled:
             by = next((q.id for q in plan.promos if q.id in p.excludes or p.id in q.excludes), None)
             skipped.append(Skipped(p, "excluded_by", by=by))
             continue
-        idx = [ln.pos for ln in lines if eligible[ln.pos] and p.in_scope(ln.item, ln.category)]
+        if p.has_scope:
+            idx = [ln.pos for ln in lines if eligible[ln.pos] and p.in_scope(ln.item, ln.category)]
+        else:
+            idx = ctx.eligible_idx
         if not idx:
             in_scope = [ln for ln in lines if p.in_scope(ln.item, ln.category)]
             reason = "no_lines_in_scope"
