@@ -53,7 +53,7 @@ class Compiled:
     __slots__ = (
         "id", "name", "tz", "parallel", "reject", "effective", "preheat",
         "shops", "promos", "by_id", "item_promos", "shop_promos", "card_promos", "platform", "categories",
-        "cross_tiers", "voucher_tiers",
+        "cross_tiers", "voucher_tiers", "always_active", "conditional",
     )  # fmt: skip
 
     def __init__(self, cfg: Config) -> None:
@@ -156,6 +156,10 @@ class Compiled:
                 c.inclusive_tail = p.presale_tail == "inclusive"
             self.promos.append(c)
         self.by_id = {c.id: c for c in self.promos}
+        # promotions with no window and no audience run for every cart: only the others are checked per quote
+        plain = [c for c in self.promos if not c.windows and not (c.min_level or c.include_groups or c.exclude_groups)]
+        self.always_active = frozenset(c.id for c in plain)
+        self.conditional = [c for c in self.promos if c.id not in self.always_active]
         self.item_promos: dict[str, list[Promo]] = {}
         self.shop_promos: dict[str, list[Promo]] = {}
         self.card_promos: dict[str, list[Promo]] = {}

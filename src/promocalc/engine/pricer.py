@@ -48,7 +48,8 @@ def _activate(camp: Compiled, cart: Cart, t: float, ctx: Context) -> None:
     level = level_of(cart.credit)
     groups = cart.groups
     active = ctx.active
-    for p in camp.promos:
+    active.update(camp.always_active)
+    for p in camp.conditional:
         if p.windows and not in_any(p.windows, t):
             ctx.inactive[p.id] = "preheat" if (p.is_voucher and camp.preheat and camp.preheat.contains(t)) else "not_in_window"
             continue
