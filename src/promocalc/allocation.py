@@ -20,8 +20,8 @@ def allocate(amount: int, weights: Sequence[int]) -> list[int]:
     shares = [amount * w // total for w in weights]
     left = amount - sum(shares)
     if left:
-        rems = [amount * w % total for w in weights]
-        order = sorted(range(len(weights)), key=lambda i: (-rems[i], -weights[i], i))
-        for i in order[:left]:
+        # largest remainder first, then the larger weight, then the earlier position
+        order = sorted(zip([-(amount * w % total) for w in weights], [-w for w in weights], range(len(weights))))
+        for _, _, i in order[:left]:
             shares[i] += 1
     return shares
