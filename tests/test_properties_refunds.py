@@ -58,7 +58,7 @@ def test_proportional_refunds_never_lose_a_fen(cc: tuple[dict[str, Any], dict[st
         back[e["line"]] += amount - to_fen(e.get("postage", "0"))
     for lid, total in paid.items():
         left = to_fen(res["remaining"][lid])
-        assert 0 <= left and back[lid] + left == total, (lid, back[lid], left, total)
+        assert left >= 0 and back[lid] + left == total, (lid, back[lid], left, total)
     assert postage <= to_fen(d["postage"])
     assert to_fen(res["total"]) == sum(back.values()) + postage
     assert to_fen(res["total"]) <= to_fen(d["payable"]) + to_fen(d.get("deposit_paid", "0"))

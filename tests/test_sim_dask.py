@@ -8,8 +8,8 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-import promocalc  # noqa: E402
-from promocalc.sim import CartGenerator, simulate  # noqa: E402
+import promocalc
+from promocalc.sim import CartGenerator, simulate
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -10,9 +10,9 @@ import pytest
 pd = pytest.importorskip("pandas")
 pa = pytest.importorskip("pyarrow")
 
-import promocalc  # noqa: E402
-from promocalc.sim import CartGenerator, simulate  # noqa: E402
-from promocalc.sim.frames import money_array  # noqa: E402
+import promocalc
+from promocalc.sim import CartGenerator, simulate
+from promocalc.sim.frames import money_array
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 MONEY = pd.ArrowDtype(pa.decimal128(18, 2))

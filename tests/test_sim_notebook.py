@@ -10,8 +10,8 @@ import pytest
 for mod in ("nbclient", "nbformat", "ipykernel", "matplotlib", "pandas", "pyarrow", "distributed"):
     pytest.importorskip(mod)
 
-import nbformat  # noqa: E402
-from nbclient import NotebookClient  # noqa: E402
+import nbformat
+from nbclient import NotebookClient
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -53,7 +53,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except RecursionError:
             click.echo("promocalc: input nested too deeply", err=True)
             sys.exit(EXIT_UNUSABLE)
-        except Exception as e:  # noqa: BLE001 - the last guard: a user never sees a traceback
+        except Exception as e:
             click.echo(f"promocalc: internal error: {type(e).__name__}: {e}", err=True)
             sys.exit(3)
 

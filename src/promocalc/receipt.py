@@ -33,7 +33,8 @@ def tiers_label(th: Any, locale: str) -> str:
         elif t.off is not None:
             parts.append(f"满{t.need // 100}减{t.off // 100}" if locale == "zh_CN" else f"{t.need // 100}-{t.off // 100}")
         else:
-            parts.append(f"满{t.need // 100}打{float(t.rate) * 10:g}折" if locale == "zh_CN" else f"{t.need // 100}@{float(t.rate):g}")
+            rate = float(t.rate)  # a rate shown to a person, not money
+            parts.append(f"满{t.need // 100}打{rate * 10:g}折" if locale == "zh_CN" else f"{t.need // 100}@{rate:g}")
     return "/".join(parts)
 
 
@@ -50,7 +51,8 @@ def render_quote(q: dict[str, Any], locale: str = "zh_CN", tiers: dict[str, Any]
         out.append("")
         out.append(f"{text(locale, 'shop')} {shop['id']}")
         for ln in by_shop.get(shop["id"], []):
-            out.append(f"  {ln['id']} {ln['item']} ×{ln.get('qty', 1)}   {text(locale, 'subtotal')} {money(ln['subtotal'], locale)}")
+            head = f"  {ln['id']} {ln['item']} ×{ln.get('qty', 1)}"
+            out.append(f"{head}   {text(locale, 'subtotal')} {money(ln['subtotal'], locale)}")
             for key, label in _LAYER_KEYS:
                 amount = ln["discounts"][key]
                 if amount != "0.00":

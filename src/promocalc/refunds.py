@@ -365,7 +365,8 @@ def _clawback(comp: Any, ln: _Line, q: int, shop: list[_Line], paid: int, refund
     return amount
 
 
-def _returns(campaign: Campaign, lines: list[_Line], instruments: list[_Instrument]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _returns(campaign: Campaign, lines: list[_Line],
+             instruments: list[_Instrument]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
     """Which instruments come back (RULES 10): all_or_nothing, per_order, never."""
     comp = campaign._c
     by_id = {ln.id: ln for ln in lines}

@@ -47,7 +47,7 @@ def check(configs: tuple[str, ...], against: str | None, now: str | None, fmt: s
         code = _run(configs, against, now, fmt)
     except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
         raise
-    except Exception as e:  # noqa: BLE001 - the last guard: a user never sees a traceback
+    except Exception as e:
         click.echo(f"promocalc check: internal error: {type(e).__name__}: {e}", err=True)
         code = EXIT_INTERNAL
     sys.exit(code)

@@ -57,7 +57,7 @@ def _defuse(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             pass  # the model reports it
-        except Exception:  # noqa: BLE001 - e.g. a directory of the tz database, or a name too long for a path
+        except Exception:
             pre.append(Problem("value_error", ("campaign", "timezone"),
                                f"unknown timezone {tz[:80]!r} (use an IANA name like 'Asia/Shanghai')"))
             data = {**data, "campaign": {**camp, "timezone": "UTC"}}
@@ -131,7 +131,7 @@ def _with_hint(p: Problem, raw: Any, data: Any) -> Problem:
                            f"missing field 'kind' (one of {', '.join(PROMOTION_KINDS)})", p.severity)
         elif p.loc and p.loc[-1] == "[key]":
             return Problem(p.type, p.loc, f"key {raw.get('input')!r} must be text; write it quoted", p.severity)
-    except Exception:  # noqa: BLE001 - a hint is a courtesy; the problem itself stands
+    except Exception:
         return p
     return p
 

@@ -132,9 +132,7 @@ class Compiled:
             elif kind == "rate":
                 c.rate = Fraction(p.rate)
                 c.rounding = p.rounding
-            elif kind == "amount_off":
-                c.off = p.off
-            elif kind == "shop_red_packet":
+            elif kind == "amount_off" or kind == "shop_red_packet":
                 c.off = p.off
             if kind in ("price", "rate", "amount_off"):
                 c.campaign_price = p.campaign_price

@@ -18,7 +18,8 @@ class PlatformPlan:
     __slots__ = ("promos", "held", "balance", "cross_tiers", "voucher_tiers")
 
     def __init__(self, promos: list[Promo], held: dict[str, int], balance: int,
-                 cross_tiers: dict[tuple[str, str], Threshold], voucher_tiers: dict[str, dict[str, Threshold]]) -> None:  # fmt: skip
+                 cross_tiers: dict[tuple[str, str], Threshold],
+                 voucher_tiers: dict[str, dict[str, Threshold]]) -> None:  # fmt: skip
         self.promos = promos
         self.held = held
         self.balance = balance

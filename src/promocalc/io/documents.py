@@ -50,7 +50,7 @@ class _NumberTooLong(ValueError):
 class _ExactConstructor(RoundTripConstructor):
     """Round-trip constructor that reads floats as exact decimals and refuses foreign tags."""
 
-    def construct_yaml_float(self, node: Any) -> Any:  # noqa: D102
+    def construct_yaml_float(self, node: Any) -> Any:
         text = str(node.value).replace("_", "")
         if len(text) > MAX_NUMBER_CHARS:
             raise _NumberTooLong(f"number {text[:20]}... is too long", node.start_mark)
@@ -65,15 +65,15 @@ class _ExactConstructor(RoundTripConstructor):
             raise _NumberTooLong(f"number {text} is out of range", node.start_mark)
         return value
 
-    def construct_yaml_int(self, node: Any) -> Any:  # noqa: D102
+    def construct_yaml_int(self, node: Any) -> Any:
         if len(str(node.value)) > MAX_NUMBER_CHARS:
             raise _NumberTooLong(f"number {str(node.value)[:20]}... is too long", node.start_mark)
         return int(super().construct_yaml_int(node))
 
-    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:  # noqa: D102
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
         return str(node.value)  # times stay text; the models parse them with the campaign timezone
 
-    def construct_undefined(self, node: Any) -> Any:  # noqa: D102
+    def construct_undefined(self, node: Any) -> Any:
         raise ConstructorError(None, None, f"tag {node.tag!r} is not allowed (only plain YAML data is)", node.start_mark)
 
 
@@ -122,7 +122,7 @@ def _check_tags(node: Any, depth: int = 0) -> int:
             raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", n.start_mark)
         if count > MAX_NODES:
             raise _Refused("document has too many values", n.start_mark)
-        if n.tag and not n.tag.startswith("tag:yaml.org,2002:") or (n.tag and n.tag not in _STANDARD_TAGS):
+        if (n.tag and not n.tag.startswith("tag:yaml.org,2002:")) or (n.tag and n.tag not in _STANDARD_TAGS):
             raise _Refused(f"tag {n.tag!r} is not allowed (only plain YAML data is)", n.start_mark)
         if isinstance(n, SequenceNode):
             stack.extend((c, d + 1) for c in n.value)

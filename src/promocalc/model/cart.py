@@ -226,7 +226,8 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
     for vid, n in vouchers.items():
         p = by_id.get(vid)
         if p is None or not p.is_voucher:
-            problems.append(Problem("unknown_voucher", ("wallet", "vouchers", vid), f"{vid!r} is not a category voucher of this campaign"))
+            problems.append(Problem("unknown_voucher", ("wallet", "vouchers", vid),
+                                    f"{vid!r} is not a category voucher of this campaign"))
         cart.vouchers[vid] = _int(n, ("wallet", "vouchers", vid), problems, "voucher count", 0, 1_000_000)
 
     use = data.get("use")

@@ -11,13 +11,13 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     Tag,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
-from pydantic import Discriminator
 
 from ..money import Rounding, to_fen, to_rate
 
@@ -332,7 +332,7 @@ PROMOTION_KINDS = {
 }
 
 Promotion = Annotated[
-    Union[tuple(Annotated[cls, Tag(kind)] for kind, cls in PROMOTION_KINDS.items())],  # type: ignore[valid-type]
+    Union[tuple(Annotated[cls, Tag(kind)] for kind, cls in PROMOTION_KINDS.items())],  # type: ignore[valid-type]  # noqa: UP007
     Discriminator("kind"),
 ]
 

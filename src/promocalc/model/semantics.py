@@ -64,7 +64,7 @@ def check_references(cfg: Config) -> list[Problem]:
                                f"promotion id {p.id!r} is already used by promotions[{ids[p.id]}]"))
         else:
             ids[p.id] = i
-    for ci, (cid, cat) in enumerate(cats.items()):
+    for cid, cat in cats.items():
         for gid, tiers in cat.voucher_groups.items():
             loc = ("categories", cid, "voucher_groups", gid)
             if not 1 <= len(tiers) <= 3:
