@@ -360,3 +360,19 @@ def test_a_campaign_price_above_the_list_price_does_not_block_other_item_promoti
     cfg = config([{"id": "big", "kind": "price", "shop": "a", "price": "150.00", "campaign_price": True},
                   {"id": "r", "kind": "rate", "shop": "a", "rate": "0.9"}])  # fmt: skip
     assert quote(cfg, cart([line("1", "100.00")]))["payable"] == "90.00"
+
+
+def test_held_category_coupon_under_its_threshold_reports_the_gap() -> None:
+    cfg = config([{"id": "cc", "kind": "category_coupon", "tiers": ["200-20"], "scope": {"categories": ["general"]}}])
+    q = quote(cfg, cart([line("1", "150.00")], coupons=["cc"]))
+    assert by_id(q, "not_applied")["cc"]["reason"] == "threshold_not_met"
+    assert by_id(q, "not_applied")["cc"]["gap"] == "50.00"
+
+
+def test_an_excluded_instrument_that_could_not_apply_says_why() -> None:
+    cfg = config([{"id": "x", "kind": "cross_shop_reduction", "every": "300-50", "excludes": ["al"]},
+                  {"id": "al", "kind": "cross_shop_reduction", "every": "400-50", "balance_capped": True}])  # fmt: skip
+    q = quote(cfg, cart([line("1", "150.00")]))
+    assert by_id(q, "not_applied")["al"]["reason"] == "threshold_not_met"
+    q = quote(cfg, cart([line("1", "450.00")], allowance_balance="100.00"))
+    assert by_id(q, "not_applied")["al"] == {**by_id(q, "not_applied")["al"], "reason": "excluded_by", "by": "x"}

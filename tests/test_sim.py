@@ -141,7 +141,9 @@ def test_per_instrument_shop_split_adds_up(campaign: promocalc.Campaign) -> None
         assert sum(v["discount"] for v in parts) == d["discount"]
         assert all(v["orders"] <= d["orders"] for v in parts)
     for d in r.shops.values():
-        assert d["merchant_funded"] + d["platform_funded"] == sum(d[f"discount_{k}"] for k in ("item", "shop", "coupon", "platform"))
+        assert d["merchant_funded"] + d["platform_funded"] == sum(
+            d[f"discount_{k}"] for k in ("item", "shop", "coupon", "platform")
+        )
         assert d["subtotal"] - d["merchant_funded"] - d["platform_funded"] - d["deposit_paid"] + d["postage"] == d["payable"]
 
 
@@ -182,7 +184,10 @@ LANDING = {
 
 
 def _cart(shop: str, price: str) -> dict[str, object]:
-    return {"at": "2020-01-01T00:00", "lines": [{"id": "1", "shop": shop, "item": "x", "category": "c", "price": price, "qty": 1}]}
+    return {
+        "at": "2020-01-01T00:00",
+        "lines": [{"id": "1", "shop": shop, "item": "x", "category": "c", "price": price, "qty": 1}],
+    }
 
 
 def test_tier_landing_counts_bases_just_above_and_just_below() -> None:
@@ -223,7 +228,8 @@ def test_invalid_cart_names_its_index() -> None:
 
 def test_core_import_stays_light() -> None:
     code = ("import sys, promocalc, promocalc.sim, promocalc.cli; "
-            "print(sorted(m for m in ('pandas', 'dask', 'distributed', 'pyarrow', 'tqdm', 'matplotlib') if m in sys.modules))")  # fmt: skip
+            "print(sorted(m for m in ('pandas', 'dask', 'distributed', 'pyarrow', 'tqdm', 'matplotlib') "
+            "if m in sys.modules))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -240,8 +246,10 @@ def test_catalog_and_categories_knobs() -> None:
     catalog = [{"shop": "shop-b", "item": "nuts", "category": "snacks", "price": "39.90"},
                {"shop": "shop-b", "item": "tee", "category": "womenswear", "price": "99.00", "weight": 3}]  # fmt: skip
     lines = [ln for c in CartGenerator(camp, seed=1, n=200, catalog=catalog, presale_share=0) for ln in c["lines"]]
-    assert {(ln["item"], ln["category"], ln["price"]) for ln in lines} == {("nuts", "snacks", "39.90"),
-                                                                           ("tee", "womenswear", "99.00")}
+    assert {(ln["item"], ln["category"], ln["price"]) for ln in lines} == {
+        ("nuts", "snacks", "39.90"),
+        ("tee", "womenswear", "99.00"),
+    }
     tees = sum(ln["item"] == "tee" for ln in lines)
     assert 2 * len(lines) // 3 < tees < len(lines)  # weight 3 against 1
     gen = CartGenerator(camp, seed=1, n=100, categories={"shop-c": ["phones"]}, shops=["shop-c"])

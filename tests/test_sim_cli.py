@@ -43,7 +43,8 @@ def test_text_summary_and_timing_on_stderr() -> None:
 def test_carts_file(tmp_path: Path) -> None:
     carts = tmp_path / "carts.json"
     cart = {"at": "2016-11-11T10:00", "lines": [{"id": "1", "shop": "shop-a", "item": "coat", "category": "womenswear",
-                                                 "price": "599.00", "qty": 1}], "wallet": {"vouchers": {"d11-voucher": 5}}}  # fmt: skip
+                                                 "price": "599.00", "qty": 1}],
+            "wallet": {"vouchers": {"d11-voucher": 5}}}  # fmt: skip
     carts.write_text(json.dumps([cart, cart]))
     code, out, _ = run("--config", D11, "--carts", str(carts), "--format", "json")
     assert code == 0
@@ -84,7 +85,9 @@ def test_local_and_dask_json_are_byte_identical(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "promocalc.cli"]
     local = subprocess.run(cmd + args, capture_output=True, check=True)
     out = tmp_path / "r.parquet"
-    dask = subprocess.run(cmd + args + ["--engine", "dask", "--workers", "2", "--out", str(out)], capture_output=True, check=False)
+    dask = subprocess.run(
+        cmd + args + ["--engine", "dask", "--workers", "2", "--out", str(out)], capture_output=True, check=False
+    )
     assert dask.returncode == 0, dask.stderr.decode()
     assert dask.stdout == local.stdout
     assert json.loads(local.stdout)["carts"] == 600

@@ -207,10 +207,7 @@ def apply_platform(ctx: Context, plan: PlatformPlan, coupons: tuple[Promo, ...],
             if blocker is not None:
                 skipped.append(Skipped(p, "excluded_by", by=blocker))
                 continue
-        if p.id in disabled:
-            by = next((q.id for q in plan.promos if q.id in p.excludes or p.id in q.excludes), None)
-            skipped.append(Skipped(p, "excluded_by", by=by))
-            continue
+        off = p.id in disabled  # switched off for an instrument it excludes (selection alternatives)
         if p.has_scope:
             idx = [ln.pos for ln in lines if eligible[ln.pos] and p.in_scope(ln.item, ln.category)]
         else:
@@ -228,13 +225,17 @@ def apply_platform(ctx: Context, plan: PlatformPlan, coupons: tuple[Promo, ...],
             res = category_voucher(ctx, p, idx, run, plan)
         elif p.kind == "cross_shop_reduction":
             res = cross_shop(ctx, p, idx, run, plan, balance)
-            if isinstance(res, Applied) and p.balance_capped:
-                balance -= res.amount
         else:
             res = category_coupon(ctx, p, idx, run, taken)
-            if isinstance(res, Applied):
-                taken.update(res.shares)
+        if off:
+            if isinstance(res, Applied):  # it could apply: the other one was chosen over it
+                by = next((q.id for q in plan.promos if q.id in p.excludes or p.id in q.excludes), None)
+                res = Skipped(p, "excluded_by", by=by)
+        elif isinstance(res, Applied) and p.balance_capped:
+            balance -= res.amount
         if isinstance(res, Applied):
+            if p.kind == "category_coupon":
+                taken.update(res.shares)
             for i, s in res.shares.items():
                 run[i] -= s
             applied.append(res)

@@ -7,7 +7,7 @@ from itertools import product
 from ..model.cart import Cart
 from ..timeutil import in_any
 from .compile import Compiled
-from .compiled import LEVEL_ORDER, Promo, level_of
+from .compiled import Promo, level_of
 from .context import Applied, Context, Skipped
 from .coupon_layer import apply_coupon
 from .item_layer import apply_item_layer
@@ -266,7 +266,7 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
             else:
                 add(Skipped(p, "not_chosen", by=o2.coupons[0].id if o2.coupons else None))
         else:
-            add(Skipped(p, "not_named" if use is not None else "not_chosen"))
+            add(_category_coupon_reason(ctx, out, p, use))
     for s in out.platform_skipped:
         add(s)
     if use is not None:  # RULES 6: a named coupon is never silently dropped (e.g. its shop has no lines here)
@@ -278,4 +278,20 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
     return result
 
 
-LEVELS = LEVEL_ORDER
+def _category_coupon_reason(ctx: Context, out: Priced, p: Promo, use: set[str] | None) -> Skipped:
+    """Why a held category coupon is not in the quote: its threshold on the base it would be measured on
+    (A1, or what layer 3 left in the sequential ruleset), else it was not named or not chosen."""
+    a3 = list(out.run)
+    for a in out.platform_applied:
+        for i, s in a.shares.items():
+            a3[i] += s
+    base_of = ctx.a1 if ctx.parallel else a3
+    scope = [i for i in ctx.eligible_idx if p.in_scope(ctx.lines[i].item, ctx.lines[i].category)]
+    if not scope:
+        return Skipped(p, "no_lines_in_scope")
+    assert p.threshold is not None
+    base = sum(base_of[i] for i in scope)
+    if p.threshold.discount(base) <= 0:
+        return Skipped(p, "threshold_not_met", gap=p.threshold.gap(base))
+    return Skipped(p, "not_named" if use is not None else "not_chosen")
+

@@ -154,7 +154,9 @@ class SimulationResult:
             "layers:",
         ]
         for d in s["layers"]:
-            out.append(f"  {d['layer']:<9}{d['discount']:>14}  merchant {d['merchant_funded']:>12}  platform {d['platform_funded']:>12}")
+            out.append(
+                f"  {d['layer']:<9}{d['discount']:>14}  merchant {d['merchant_funded']:>12}  platform {d['platform_funded']:>12}"
+            )
         out.append("shops:")
         for d in s["shops"]:
             out.append(f"  {d['id']:<18}{d['carts']:>8} carts  discount {d['discount']:>12}  merchant {d['merchant_funded']:>12}"
@@ -223,8 +225,10 @@ class SimulationResult:
         head = (f"<b>Simulation</b> {e(s['campaign'])}: {s['carts']} carts; list ¥{t['subtotal']}, discount "
                 f"¥{t['discount']} (rate {t['effective_discount_rate']}), merchant ¥{t['merchant_funded']}, "
                 f"platform ¥{t['platform_funded']}, <b>payable ¥{t['payable']}</b>")  # fmt: skip
-        layers = table(["layer", "discount", "merchant", "platform"],
-                       [[d["layer"], d["discount"], d["merchant_funded"], d["platform_funded"]] for d in s["layers"]])
+        layers = table(
+            ["layer", "discount", "merchant", "platform"],
+            [[d["layer"], d["discount"], d["merchant_funded"], d["platform_funded"]] for d in s["layers"]],
+        )
         shops = table(["shop", "carts", "discount", "merchant", "platform", "payable"],
                       [[d["id"], d["carts"], d["discount"], d["merchant_funded"], d["platform_funded"], d["payable"]]
                        for d in s["shops"] if d["carts"]])  # fmt: skip

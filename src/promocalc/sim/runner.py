@@ -174,7 +174,10 @@ def _run_dask(campaign: Any, source: Any, n: int, at: float, band: Fraction, kee
             # no dashboard, so no use for the workers' statistical profiler, which samples every 10 ms
             with dask.config.set({"distributed.worker.profile.enabled": False}):
                 cluster = LocalCluster(  # type: ignore[no-untyped-call,unused-ignore]
-                    n_workers=workers or 2, threads_per_worker=1, processes=processes, dashboard_address=None,
+                    n_workers=workers or 2,
+                    threads_per_worker=1,
+                    processes=processes,
+                    dashboard_address=None,
                     silence_logs=logging.ERROR,
                 )
             client = Client(cluster)  # type: ignore[no-untyped-call,unused-ignore]
@@ -190,7 +193,8 @@ def _run_dask(campaign: Any, source: Any, n: int, at: float, band: Fraction, kee
             futures = [client.submit(price_chunk, camp_f, src_f, a, b, at, band, keep, pure=False)
                        for a, b in _chunks(n, size)]  # fmt: skip
         else:
-            futures = [client.submit(price_chunk, camp_f, client.scatter(source[a:b], hash=False), a, b, at, band, keep, pure=False)
+            futures = [client.submit(price_chunk, camp_f, client.scatter(source[a:b], hash=False), a, b, at, band, keep,
+                                     pure=False)
                        for a, b in _chunks(n, size)]  # fmt: skip
         total = Tally(Meta(campaign), band, keep)
         bar = _progress(progress, n, f"pricing on {n_workers} workers")
