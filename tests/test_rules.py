@@ -356,12 +356,6 @@ def test_absurd_rate_exponent_is_refused_quickly() -> None:
         promocalc.load(cfg)
 
 
-def test_a_campaign_price_above_the_list_price_does_not_block_other_item_promotions() -> None:
-    cfg = config([{"id": "big", "kind": "price", "shop": "a", "price": "150.00", "campaign_price": True},
-                  {"id": "r", "kind": "rate", "shop": "a", "rate": "0.9"}])  # fmt: skip
-    assert quote(cfg, cart([line("1", "100.00")]))["payable"] == "90.00"
-
-
 def test_held_category_coupon_under_its_threshold_reports_the_gap() -> None:
     cfg = config([{"id": "cc", "kind": "category_coupon", "tiers": ["200-20"], "scope": {"categories": ["general"]}}])
     q = quote(cfg, cart([line("1", "150.00")], coupons=["cc"]))

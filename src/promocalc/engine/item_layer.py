@@ -31,8 +31,6 @@ def apply_item_layer(ctx: Context, promos_by_shop: dict[str, list[Promo]]) -> No
             if p.limit_qty is not None:
                 n = max(0, min(n, p.limit_qty - used.get((p.id, ln.item), 0)))
             amount = unit * n + ln.price * (ln.qty - n)
-            if amount >= ln.price * ln.qty:
-                continue  # gives nothing here (e.g. a campaign price at or above the list price): no rank
             if best is None or (p.campaign_price and not best.campaign_price) or amount < best_amount:
                 best, best_amount, best_n, best_unit = p, amount, n, unit
         price = ln.price
