@@ -30,11 +30,15 @@ class Quote:
         ctx = priced.ctx
         run = priced.run
         dep = ctx.dep
-        self.line_payables = [run[i] - dep[i] for i in range(len(run))]
+        self.line_payables = [r - d for r, d in zip(run, dep)]
         self.deposit_paid = sum(dep)
         cart = ctx.cart
-        self.postage = sum(cart.postage.get(s, camp.shops[s].postage) for s in self._shop_ids())
-        self.subtotal = sum(self._line_subtotal(i) for i in range(len(run)))
+        shops = camp.shops
+        self.postage = sum(cart.postage.get(s, shops[s].postage) for s in self._shop_ids())
+        if ctx.has_presale:
+            self.subtotal = sum(self._line_subtotal(i) for i in range(len(run)))
+        else:
+            self.subtotal = sum(ln.price * ln.qty for ln in ctx.lines)
         lines_total = sum(self.line_payables)
         self.payable = lines_total + self.postage
         self.discount = self.subtotal - lines_total - self.deposit_paid
@@ -43,10 +47,7 @@ class Quote:
     # -- figures ---------------------------------------------------------------------------------------
 
     def _shop_ids(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for ln in self._p.ctx.lines:
-            seen.setdefault(ln.shop, None)
-        return list(seen)
+        return list(dict.fromkeys(ln.shop for ln in self._p.ctx.lines))
 
     def _line_subtotal(self, i: int) -> int:
         ln = self._p.ctx.lines[i]

@@ -9,6 +9,7 @@ from ..model.config import Config, ItemsTier, MoneyTier, WindowModel
 from ..thresholds import Threshold, Tier
 from ..timeutil import Window, parse_time
 from .compiled import COUPON, ITEM, LEVEL_ORDER, PLATFORM, SHOP, Promo, ShopInfo
+from .selection import alternatives
 
 LAYER_OF = {
     "price": ITEM, "rate": ITEM, "amount_off": ITEM,
@@ -53,7 +54,7 @@ class Compiled:
     __slots__ = (
         "id", "name", "tz", "parallel", "reject", "effective", "preheat",
         "shops", "promos", "by_id", "item_promos", "shop_promos", "card_promos", "platform", "categories",
-        "cross_tiers", "voucher_tiers", "always_active", "conditional",
+        "cross_tiers", "voucher_tiers", "always_active", "conditional", "_alternatives",
     )  # fmt: skip
 
     def __init__(self, cfg: Config) -> None:
@@ -154,6 +155,7 @@ class Compiled:
                 c.inclusive_tail = p.presale_tail == "inclusive"
             self.promos.append(c)
         self.by_id = {c.id: c for c in self.promos}
+        self._alternatives: dict[tuple[str, ...], list[frozenset[str]]] = {}
         # promotions with no window and no audience run for every cart: only the others are checked per quote
         plain = [c for c in self.promos if not c.windows and not (c.min_level or c.include_groups or c.exclude_groups)]
         self.always_active = frozenset(c.id for c in plain)
@@ -180,6 +182,16 @@ class Compiled:
                 own = s.cross_tiers.get(c.id) or s.cross_tier
                 if own is not None and own.every is not None:
                     self.cross_tiers[(c.id, sid)] = Threshold(every=own.every, max_off=c.threshold.max_off)
+
+    def alternatives(self, promos: tuple[Promo, ...]) -> list[frozenset[str]]:
+        """The ``excludes`` alternatives of these platform instruments, remembered per set (bounded)."""
+        key = tuple(p.id for p in promos)
+        alts = self._alternatives.get(key)
+        if alts is None:
+            alts = alternatives(list(promos))
+            if len(self._alternatives) < 1024:  # a benign race between threads computes it twice
+                self._alternatives[key] = alts
+        return alts
 
 
 def _clip(w: Window, outer: Window) -> Window:

@@ -12,7 +12,7 @@ from .context import Applied, Context, Skipped
 from .coupon_layer import apply_coupon
 from .item_layer import apply_item_layer
 from .platform_layer import PlatformPlan, apply_platform
-from .selection import SEARCH_LIMIT, ShopOption, alternatives, card_options, combination_count, subsets
+from .selection import SEARCH_LIMIT, ShopOption, card_options, combination_count, subsets
 from .shop_layer import shop_promotion
 
 
@@ -124,7 +124,7 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     # a named coupon outside its window or audience does not apply either; it is reported (RULES 6)
     platform = [p for p in camp.platform if p.id in active]
     plan = PlatformPlan(platform, cart.vouchers, cart.allowance, camp.cross_tiers, camp.voucher_tiers)
-    alts = alternatives([p for p in platform if not p.is_coupon or (use is None or p.id in use)])
+    alts = camp.alternatives(tuple(p for p in platform if not p.is_coupon or (use is None or p.id in use)))
 
     dep_total = sum(ctx.dep)
 
