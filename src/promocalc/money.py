@@ -64,11 +64,6 @@ def fmt(fen: int) -> str:
     return f"{sign}{q}.{r:02d}"
 
 
-def to_decimal(fen: int) -> Decimal:
-    """Fen as an exact :class:`~decimal.Decimal` of yuan."""
-    return Decimal(fen).scaleb(-2)
-
-
 def to_rate(value: object) -> Fraction:
     """Parse a rate (the fraction paid, 8.5折 = 0.85) exactly; it must lie strictly between 0 and 1."""
     if isinstance(value, bool):

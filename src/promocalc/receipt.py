@@ -41,8 +41,6 @@ def tiers_label(th: Any, locale: str) -> str:
 def render_quote(q: dict[str, Any], locale: str = "zh_CN", tiers: dict[str, Any] | None = None) -> str:
     """Render a quote dict (FORMATS.md shape) as a receipt; ``tiers`` maps not-applied ids to their thresholds."""
     tiers = tiers or {}
-    for s in q["not_applied"]:
-        s["_tiers"] = tiers.get(s["id"])
     out = [f"{text(locale, 'receipt')} · {q.get('campaign', '')}"]
     by_shop: dict[str, list[dict[str, Any]]] = {}
     for ln in q["lines"]:
@@ -72,7 +70,8 @@ def render_quote(q: dict[str, Any], locale: str = "zh_CN", tiers: dict[str, Any]
     if q["not_applied"]:
         out.append(text(locale, "not_applied"))
         for s in q["not_applied"]:
-            label = tiers_label(s["_tiers"], locale) if s.get("_tiers") is not None else s.get("tiers", s["id"])
+            t = tiers.get(s["id"])
+            label = tiers_label(t, locale) if t is not None else s.get("tiers", s["id"])
             out.append(f"  ✗ {s['id']}: {reason_text(s, locale, label)}")
     out.append("")
     out.append(f"{text(locale, 'subtotal')} {money(q['subtotal'], locale)}   {text(locale, 'discount')} "
