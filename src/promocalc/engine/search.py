@@ -35,7 +35,6 @@ and the smallest bound of what it left unexplored (``lower_bound``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import combinations
 
 from ..thresholds import Threshold
 from .compiled import Promo
@@ -368,7 +367,8 @@ class Search:
         self.work = [0]
         self.cc_free = cc_free
         self.cc_fixed = cc_fixed
-        self.order = sorted(range(len(shops)), key=lambda k: (any(m.units for m in shops[k]), sum(len(m.units) for m in shops[k]), k))
+        # shops with item coupons last: their item-by-item decisions then meet small fronts
+        self.order = sorted(range(len(shops)), key=lambda k: (sum(len(m.units) for m in shops[k]), k))
         self.shops = shops
         self.rel = Relaxation(ctx, plan, list(cc_free) + list(cc_fixed))
         self._prepare()
@@ -590,7 +590,3 @@ class Search:
             self.best_key = key
             self.best = (key, choice, cc, r, applied, skipped)
 
-
-def subsets(items: list[Promo]) -> list[tuple[Promo, ...]]:
-    """All subsets, smaller first."""
-    return [c for k in range(len(items) + 1) for c in combinations(items, k)]
