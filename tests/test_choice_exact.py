@@ -131,11 +131,10 @@ def test_past_the_budget_the_quote_carries_a_proven_lower_bound(monkeypatch: pyt
     monkeypatch.setattr(search.Search.__init__, "__defaults__", (1,))
     q = promocalc.load(config).quote(cart)
     d = q.to_dict()
-    if q.optimal is False:
-        assert q.lower_bound is not None and q.lower_bound <= exact.payable <= q.payable
-        assert d["lower_bound"] == f"{q.lower_bound // 100}.{q.lower_bound % 100:02d}"
-    else:
-        assert "lower_bound" not in d and q.payable == exact.payable
+    assert q.optimal is False and d["optimal"] is False
+    assert q.lower_bound is not None and q.lower_bound <= exact.payable <= q.payable
+    assert d["lower_bound"] == f"{q.lower_bound // 100}.{q.lower_bound % 100:02d}"
+    assert exact.optimal is True and "lower_bound" not in exact.to_dict()
 
 
 def test_hard_wallet_rejects_bad_arguments() -> None:
@@ -143,3 +142,24 @@ def test_hard_wallet_rejects_bad_arguments() -> None:
         hard_wallet(0)
     with pytest.raises(ValueError, match="ruleset"):
         hard_wallet(2, ruleset="both")
+
+
+@settings(max_examples=300 * SCALE, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.lists(st.integers(0, 9), min_size=2, max_size=2).map(tuple)),
+                min_size=1, max_size=30),
+       st.integers(1, 3))  # fmt: skip
+def test_pareto_fronts_keep_a_dominating_point_for_every_point(points: list[Any], dims: int) -> None:
+    """The fronts the bound is computed over: every point is matched or beaten by a kept one, and no kept
+    point beats another (so the bound over the front equals the bound over all points)."""
+    from promocalc.engine.search import _coarsen, _pareto
+
+    pts = [(c, tuple((list(b) * 2)[:dims])) for c, b in points]
+    kept = _pareto(pts)
+    for c, b in pts:
+        assert any(kc <= c and all(x >= y for x, y in zip(kb, b)) for kc, kb in kept)
+    for i, (c, b) in enumerate(kept):
+        assert not any(j != i and kc <= c and all(x >= y for x, y in zip(kb, b)) for j, (kc, kb) in enumerate(kept))
+    small = _coarsen(kept, 3)
+    assert len(small) <= 3
+    for c, b in pts:
+        assert any(kc <= c and all(x >= y for x, y in zip(kb, b)) for kc, kb in small)

@@ -34,6 +34,7 @@ and the smallest bound of what it left unexplored (``lower_bound``).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 
 from ..thresholds import Threshold
@@ -293,6 +294,25 @@ def _pareto(points: list[Point]) -> list[Point]:
                 kept.append((c, b))
                 top = b[0]
         return kept
+    if len(ordered[0][1]) == 2:
+        # a staircase of the kept bases, first base ascending and second descending: the first step at or
+        # right of a point's first base has the largest second base among those that could dominate it
+        xs: list[int] = []
+        ys: list[int] = []
+        for c, b in ordered:
+            x, y = b
+            k = bisect_left(xs, x)
+            if k < len(xs) and ys[k] >= y:
+                continue
+            kept.append((c, b))
+            j = k
+            while j > 0 and ys[j - 1] <= y:
+                j -= 1
+            xs[j:k] = [x]
+            ys[j:k] = [y]
+            if j + 1 < len(xs) and xs[j + 1] == x:  # same first base, smaller second: now dominated
+                del xs[j + 1], ys[j + 1]
+        return kept
     for c, b in ordered:
         for _, kb in kept:
             if all(x <= y for x, y in zip(b, kb)):
@@ -449,6 +469,7 @@ class Search:
             acc = self.F.plus(shop_fronts[self.order[pos]], acc)
             self.G[pos] = acc
         self._inner: dict[tuple[int, int, int], list[Point]] = {}
+        self._memo: dict[tuple[frozenset[str], frozenset[str]], dict[tuple[int, ...], int]] = {}
 
     def _inner_front(self, m: Mode, j: int, pos: int) -> list[Point]:
         """Front of a mode's units from ``j`` on plus the shops after search position ``pos``."""
@@ -464,10 +485,14 @@ class Search:
         caps = self.rel.caps
         bound = self.rel.bound
         self.work[0] += len(front)
+        memo = self._memo.setdefault((disabled, cc_off), {})
         best = None
         for c, b in front:
             bases = tuple(x + y if cap is None else min(cap, x + y) for x, y, cap in zip(b0, b, caps))
-            v = c0 + c - bound(bases, disabled, cc_off)
+            off = memo.get(bases)
+            if off is None:
+                off = memo[bases] = bound(bases, disabled, cc_off)
+            v = c0 + c - off
             if best is None or v < best:
                 best = v
         assert best is not None
