@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .locale import money, text
+from .model.fields import shown
 
 _LAYER_KEYS = (("item", "item"), ("shop", "shop_layer"), ("coupon", "coupon"), ("platform", "platform"))
 
@@ -41,6 +42,7 @@ def tiers_label(th: Any, locale: str) -> str:
 def render_quote(q: dict[str, Any], locale: str = "zh_CN", tiers: dict[str, Any] | None = None) -> str:
     """Render a quote dict (FORMATS.md shape) as a receipt; ``tiers`` maps not-applied ids to their thresholds."""
     tiers = tiers or {}
+    q = _escaped(q)  # ids and names come from outside: a newline or an escape code must not forge a line
     out = [f"{text(locale, 'receipt')} · {q.get('campaign', '')}"]
     by_shop: dict[str, list[dict[str, Any]]] = {}
     for ln in q["lines"]:
@@ -80,3 +82,14 @@ def render_quote(q: dict[str, Any], locale: str = "zh_CN", tiers: dict[str, Any]
     if q.get("optimal"):
         out.append(f"({text(locale, 'optimal')})")
     return "\n".join(out) + "\n"
+
+
+def _escaped(value: Any) -> Any:
+    """``value`` with every string's control characters escaped, for printing."""
+    if isinstance(value, str):
+        return shown(value, 200)
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    return value
