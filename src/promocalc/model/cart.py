@@ -20,6 +20,7 @@ _FAST_MONEY = re.compile(r"(\d{1,15})\.(\d\d)\Z")
 _PRICES: dict[str, int] = {}  # price text -> fen; bounded, and the same text always means the same amount
 MAX_LINES = 10_000
 MAX_QTY = 1_000_000
+MAX_TITLE = 200
 
 
 class Presale:
@@ -37,10 +38,10 @@ class Presale:
 class Line:
     """One cart line (an item with a quantity) of a shop."""
 
-    __slots__ = ("pos", "id", "shop", "item", "category", "price", "qty", "eligible", "presale")
+    __slots__ = ("pos", "id", "shop", "item", "category", "price", "qty", "eligible", "presale", "title")
 
     def __init__(self, pos: int, id: str, shop: str, item: str, category: str, price: int, qty: int,
-                 eligible: bool = True, presale: Presale | None = None) -> None:  # fmt: skip
+                 eligible: bool = True, presale: Presale | None = None, title: str | None = None) -> None:  # fmt: skip
         self.pos = pos
         self.id = id
         self.shop = shop
@@ -50,6 +51,7 @@ class Line:
         self.qty = qty
         self.eligible = eligible
         self.presale = presale
+        self.title = title  # what a receipt shows instead of the item id
 
 
 class Cart:
@@ -77,6 +79,20 @@ def _str(v: Any, loc: Loc, problems: list[Problem], what: str) -> str:
         return str(v)
     problems.append(Problem("type", loc, f"{what} must be a non-empty string, got {v!r}"))
     return ""
+
+
+def _title(v: Any, loc: Loc, problems: list[Problem]) -> str | None:
+    """A line title: plain text of one line, at most MAX_TITLE characters."""
+    if not isinstance(v, str) or not v.strip():
+        problems.append(Problem("type", loc, f"title must be non-empty text, got {v!r}"))
+        return None
+    if len(v) > MAX_TITLE:
+        problems.append(Problem("too_long", loc, f"title is longer than {MAX_TITLE} characters"))
+        return None
+    if any(c < " " or "\x7f" <= c <= "\x9f" for c in v):
+        problems.append(Problem("control_char", loc, "title must not contain control characters (tabs, new lines)"))
+        return None
+    return v.strip()
 
 
 def _money(v: Any, loc: Loc, problems: list[Problem]) -> int:
@@ -187,7 +203,10 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
         ps = raw.get("presale")
         if ps is not None:
             presale = _presale(ps, price, loc + ("presale",), problems)
-        cart.lines.append(Line(i, lid, shop, item, category, price, qty, eligible, presale))
+        title = raw.get("title")
+        if title is not None:
+            title = _title(title, loc + ("title",), problems)
+        cart.lines.append(Line(i, lid, shop, item, category, price, qty, eligible, presale, title))
 
     postage = data.get("postage") or {}
     if not isinstance(postage, dict):
