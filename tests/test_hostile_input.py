@@ -141,13 +141,9 @@ def test_ids_may_not_hold_control_characters(d11, lid) -> None:
 
 
 def test_the_receipt_escapes_what_it_prints_from_input() -> None:
-    from promocalc.receipt import render_quote
+    from promocalc.receipt import _note, _row, to_text
 
-    camp = promocalc.load(config([]))
-    d = camp.quote(cart([line("A", "10.00")])).to_dict()
-    d["lines"][0]["id"] = "A\n合计 ¥0.01"
-    d["lines"][0]["item"] = "i\x1b[31m"
-    receipt = render_quote(d)
+    receipt = to_text([_note("A\n合计 ¥0.01"), _row("i\x1b[31m", "¥1.00")])
     assert "\x1b" not in receipt and "\n合计 ¥0.01" not in receipt and "A\\n合计" in receipt
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from .errors import CartError, ConfigError, InputError, PromocalcError
-from .io.documents import Document, read_file
+from .io.documents import STDIN, Document, read_file
 from .io.report import located
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
@@ -65,7 +65,13 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def read(path: str) -> Document:
-    """Read a YAML/JSON file or fail with exit 2."""
+    """Read a YAML/JSON file (``-``: standard input, once per command) or fail with exit 2."""
+    if path == STDIN:
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            if ctx.meta.get("promocalc.stdin"):
+                raise Failure(["promocalc: only one input can come from standard input ('-')"], EXIT_UNUSABLE)
+            ctx.meta["promocalc.stdin"] = True
     try:
         return read_file(path)
     except InputError as e:
@@ -85,6 +91,15 @@ def load_campaign(path: str) -> Any:
         raise Failure([f"promocalc: {KEY_VARIABLE}: {e}"], EXIT_UNUSABLE) from None
 
 
+def _locale(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .locale import normalize_locale
+
+    try:
+        return normalize_locale(value)
+    except PromocalcError as e:
+        raise click.BadParameter(str(e)) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="promocalc")
 def main() -> None:
@@ -95,7 +110,8 @@ def main() -> None:
 @click.option("--config", "config_path", required=True, help="Campaign config (YAML or JSON).")
 @click.option("--cart", "cart_path", required=True, help="Cart to price (YAML or JSON).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
-@click.option("--locale", type=click.Choice(["zh_CN", "en_US"]), default="zh_CN", show_default=True)
+@click.option("--locale", default="zh_CN", show_default=True, callback=_locale, metavar="LOCALE",
+              help="Receipt language: zh_CN (zh-CN, zh) or en_US (en-US, en).")
 @click.option("--at", default=None, help="Checkout time when the cart has none (ISO 8601).")
 @guarded
 def quote(config_path: str, cart_path: str, fmt: str, locale: str, at: str | None) -> None:
@@ -122,7 +138,8 @@ def quote(config_path: str, cart_path: str, fmt: str, locale: str, at: str | Non
 @click.option("--order", "order_path", required=True, help="The order record: a quote as JSON.")
 @click.option("--refunds", "refunds_path", required=True, help="Refund request (YAML or JSON).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
-@click.option("--locale", type=click.Choice(["zh_CN", "en_US"]), default="zh_CN", show_default=True)
+@click.option("--locale", default="zh_CN", show_default=True, callback=_locale, metavar="LOCALE",
+              help="Receipt language: zh_CN (zh-CN, zh) or en_US (en-US, en).")
 @click.option("--out", "out_path", default=None, help="Write the updated order record (with its refund history) here.")
 @guarded
 def refund(config_path: str, order_path: str, refunds_path: str, fmt: str, locale: str, out_path: str | None) -> None:

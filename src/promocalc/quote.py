@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from datetime import datetime
 from functools import cached_property
@@ -159,6 +158,8 @@ class Quote:
                 "units": units_json(self.unit_runs(i), ln.qty),
                 "lowest_unit_price": fmt(self.lowest_unit_price(i)),
             }  # fmt: skip
+            if ln.title is not None:
+                d["title"] = ln.title
             if ln.presale is not None:
                 if ln.presale.deposit_stage:
                     d["stage"] = "deposit"
@@ -212,32 +213,22 @@ class Quote:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def to_text(self, locale: str = "zh_CN") -> str:
-        """The quote as a receipt a person reads (``zh_CN`` or ``en_US``)."""
+        """The quote as a receipt a person reads, in ``zh_CN`` or ``en_US`` (``zh-CN``, ``zh``, ``en``… also do).
+
+        Any other locale raises :class:`~promocalc.PromocalcError` naming the supported ones.
+        """
         from .receipt import render_quote
 
-        return render_quote(self.to_dict(), locale, {s.promo.id: s.tiers for s in self.not_applied})
+        return render_quote(self, locale)
+
+    def to_html(self, locale: str = "zh_CN") -> str:
+        """The quote as HTML: a table of the lines and each layer's discount, then the receipt."""
+        from .receipt import quote_table
+
+        return quote_table(self, locale)
 
     def _repr_html_(self) -> str:
-        d = self.to_dict()
-        rows = "".join(
-            f"<tr><td>{html.escape(ln['id'])}</td><td>{html.escape(ln['shop'])}</td><td>{html.escape(ln['item'])}</td>"
-            f"<td>{ln['subtotal']}</td>" + "".join(f"<td>{ln['discounts'][k]}</td>" for k in LAYERS)
-            + f"<td><b>{ln['payable']}</b></td></tr>"
-            for ln in d["lines"]
-        )
-        skipped = "".join(
-            f"<li><code>{html.escape(s['id'])}</code>: {html.escape(s['reason'])}"
-            + (f" (gap ¥{s['gap']})" if "gap" in s else "") + "</li>"
-            for s in d["not_applied"]
-        )
-        return (
-            f"<div><b>Quote</b> {html.escape(d['campaign'])}: subtotal ¥{d['subtotal']}, discount ¥{d['discount']}, "
-            f"postage ¥{d['postage']}, <b>payable ¥{d['payable']}</b>"
-            "<table><tr><th>line</th><th>shop</th><th>item</th><th>subtotal</th><th>item</th><th>shop</th>"
-            f"<th>coupon</th><th>platform</th><th>payable</th></tr>{rows}</table>"
-            + (f"<details><summary>not applied</summary><ul>{skipped}</ul></details>" if skipped else "")
-            + "</div>"
-        )
+        return self.to_html()
 
     def __repr__(self) -> str:
         return f"<Quote payable={fmt(self.payable)} discount={fmt(self.discount)} lines={len(self.line_payables)}>"

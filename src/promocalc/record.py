@@ -27,8 +27,8 @@ from .money import MoneyError, fmt, to_fen
 UNIT_LIST_MAX = 100  # a line of more units writes its units as runs of equal amounts
 ORDER_FIELDS = ("campaign", "at", "currency", "subtotal", "discount", "payable", "deposit_paid", "lines", "postage",
                 "shops", "applied", "not_applied", "optimal", "lower_bound", "fingerprint", "refunds", "seal")  # fmt: skip
-LINE_FIELDS = ("id", "shop", "item", "category", "qty", "subtotal", "discounts", "payable", "units", "lowest_unit_price",
-               "stage", "deposit_paid")  # fmt: skip
+LINE_FIELDS = ("id", "shop", "item", "category", "title", "qty", "subtotal", "discounts", "payable", "units",
+               "lowest_unit_price", "stage", "deposit_paid")  # fmt: skip
 SHOP_FIELDS = ("id", "postage", "payable", "merchant_funded", "platform_funded")
 APPLIED_FIELDS = ("id", "kind", "layer", "amount", "funded_by", "lines", "vouchers", "pools")
 SKIPPED_FIELDS = ("id", "kind", "layer", "reason", "gap", "tiers", "by", "detail")
@@ -255,6 +255,8 @@ def _read_lines(r: Reader, rec: dict[str, Any], order: Order, comp: Any, max_uni
             r.bad("order_inconsistent", loc + ("shop",), f"shop {shown(ln.shop)!r} is not a shop of this campaign")
         ln.item = r.text(d["item"], loc + ("item",), "item")
         ln.category = r.text(d["category"], loc + ("category",), "category")
+        if "title" in d:
+            r.text(d["title"], loc + ("title",), "title")
         ln.qty = r.count(d["qty"], loc + ("qty",), "qty", 1, max_units)
         ln.subtotal = r.money(d["subtotal"], loc + ("subtotal",))
         disc = r.fields(d["discounts"], DISCOUNT_LAYERS, loc + ("discounts",), "discounts")

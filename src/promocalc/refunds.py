@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from .allocation import Runs, allocate_runs
 from .errors import CartError, Loc, Problem
 from .io.documents import Document
-from .locale import money, text
 from .model.cart import MAX_QTY
 from .model.fields import has_control, shown, unknown_fields
 from .money import MoneyError, fmt, to_fen
@@ -150,7 +149,10 @@ class RefundResult:
 
     def __init__(self, entries: list[dict[str, Any]], total: int, remaining: dict[str, int],
                  returned: list[dict[str, Any]], not_returned: list[dict[str, Any]], policy: str,
+                 labels: dict[str, str] | None = None, campaign_name: str = "",
                  order: dict[str, Any] | None = None) -> None:  # fmt: skip
+        self.labels = labels or {}  # line and instrument ids -> what a receipt calls them
+        self.campaign_name = campaign_name
         self.entries = entries
         self.total = total
         self.remaining = remaining
@@ -181,26 +183,18 @@ class RefundResult:
 
     def to_text(self, locale: str = "zh_CN") -> str:
         """Plain words for a customer-service agent: per refund what goes back, and whether instruments return."""
-        out = [f"{text(locale, 'refund')} ({text(locale, 'policy')}: {self.policy})"]
-        for e in self.entries:
-            what = f"{e['qty']} {text(locale, 'units')}" if "qty" in e else text(locale, "compensation")
-            extra = ""
-            if e.get("deposit"):
-                extra += f", {text(locale, 'deposit_paid')} {money(e['deposit'], locale)}"
-            if e.get("postage"):
-                extra += f", {text(locale, 'postage')} {money(e['postage'], locale)}"
-            out.append(f"  {shown(e['line'])}: {what} → {text(locale, 'refunded')} {money(e['amount'], locale)}{extra} "
-                       f"[{e['stage']}]")  # fmt: skip
-        out.append(f"{text(locale, 'total')} {money(self.total, locale)}")
-        out.append(f"{text(locale, 'remaining')}: "
-                   + ", ".join(f"{shown(k)} {money(v, locale)}" for k, v in self.remaining.items()))
-        for r in self.returned:
-            n = text(locale, "returned_amount", amount=money(r["amount"], locale)) if "amount" in r else text(
-                locale, "returned_count", n=r.get("vouchers", r.get("count", 1)))
-            out.append(f"  ✓ {shown(r['id'])}: {text(locale, 'returned')} {n}")
-        for r in self.not_returned:
-            out.append(f"  ✗ {shown(r['id'])}: {text(locale, 'not_returned')} — {text(locale, r['reason'])}")
-        return "\n".join(out) + "\n"
+        from .receipt import render_refund
+
+        return render_refund(self, locale)
+
+    def to_html(self, locale: str = "zh_CN") -> str:
+        """The refund receipt as an HTML table."""
+        from .receipt import refund_table
+
+        return refund_table(self, locale)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
     def __repr__(self) -> str:
         return f"<RefundResult total={fmt(self.total)} refunds={len(self.entries)}>"
@@ -327,7 +321,19 @@ def apply_refunds(campaign: Campaign, order: Any, refunds: Any, policy: str | No
     updated["refunds"] = history
     if campaign._key is not None:
         updated["seal"] = seal(updated, campaign._key)
-    return RefundResult(entries, sum(e["amount"] for e in entries), remaining, returned, not_returned, policy, updated)
+    return RefundResult(entries, sum(e["amount"] for e in entries), remaining, returned, not_returned, policy,
+                        _labels(comp, rec), comp.name or comp.id, updated)  # fmt: skip
+
+
+def _labels(comp: Any, rec: dict[str, Any]) -> dict[str, str]:
+    """What a refund receipt calls each line (its title, else its item) and each instrument (its name)."""
+    out = {p.id: p.name for p in comp.promos if p.name}
+    for ln in rec.get("lines") or []:
+        if isinstance(ln, dict) and "id" in ln:
+            label = ln.get("title") or ln.get("item")
+            if isinstance(label, str) and label:
+                out[str(ln["id"])] = label
+    return out
 
 
 def _new_returns(before: list[dict[str, Any]], after: list[dict[str, Any]],

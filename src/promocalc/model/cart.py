@@ -26,9 +26,10 @@ MAX_WALLET = 1_000  # coupon ids held plus voucher kinds held
 MAX_VOUCHERS = 1_000_000  # vouchers of one kind held
 CART_FIELDS = ("at", "buyer", "postage", "lines", "wallet", "use", "attrs")
 BUYER_FIELDS = ("id", "credit", "groups", "allowance_balance")
-LINE_FIELDS = ("id", "shop", "item", "category", "price", "qty", "platform_eligible", "presale", "attrs")
+LINE_FIELDS = ("id", "shop", "item", "category", "price", "qty", "platform_eligible", "presale", "title", "attrs")
 PRESALE_FIELDS = ("deposit", "deposit_value", "instant_off", "stage")
 WALLET_FIELDS = ("coupons", "vouchers")
+MAX_TITLE = 200
 
 
 class Presale:
@@ -46,10 +47,10 @@ class Presale:
 class Line:
     """One cart line (an item with a quantity) of a shop."""
 
-    __slots__ = ("pos", "id", "shop", "item", "category", "price", "qty", "eligible", "presale")
+    __slots__ = ("pos", "id", "shop", "item", "category", "price", "qty", "eligible", "presale", "title")
 
     def __init__(self, pos: int, id: str, shop: str, item: str, category: str, price: int, qty: int,
-                 eligible: bool = True, presale: Presale | None = None) -> None:  # fmt: skip
+                 eligible: bool = True, presale: Presale | None = None, title: str | None = None) -> None:  # fmt: skip
         self.pos = pos
         self.id = id
         self.shop = shop
@@ -59,6 +60,7 @@ class Line:
         self.qty = qty
         self.eligible = eligible
         self.presale = presale
+        self.title = title  # what a receipt shows instead of the item id
 
 
 class Cart:
@@ -99,6 +101,20 @@ def _got(v: Any) -> str:
     if isinstance(v, (dict, list)):
         return f"a {'mapping' if isinstance(v, dict) else 'list'}"
     return shown(repr(v), 60)
+
+
+def _title(v: Any, loc: Loc, problems: list[Problem]) -> str | None:
+    """A line title: plain text of one line, at most MAX_TITLE characters."""
+    if not isinstance(v, str) or not v.strip():
+        problems.append(Problem("type", loc, f"title must be non-empty text, got {v!r}"))
+        return None
+    if len(v) > MAX_TITLE:
+        problems.append(Problem("too_long", loc, f"title is longer than {MAX_TITLE} characters"))
+        return None
+    if any(c < " " or "\x7f" <= c <= "\x9f" for c in v):
+        problems.append(Problem("control_char", loc, "title must not contain control characters (tabs, new lines)"))
+        return None
+    return v.strip()
 
 
 def _money(v: Any, loc: Loc, problems: list[Problem]) -> int:
@@ -217,7 +233,10 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
         ps = raw.get("presale")
         if ps is not None:
             presale = _presale(ps, price, loc + ("presale",), problems)
-        cart.lines.append(Line(i, lid, shop, item, category, price, qty, eligible, presale))
+        title = raw.get("title")
+        if title is not None:
+            title = _title(title, loc + ("title",), problems)
+        cart.lines.append(Line(i, lid, shop, item, category, price, qty, eligible, presale, title))
     units = sum(ln.qty for ln in cart.lines)
     if units > MAX_CART_UNITS:
         problems.append(Problem("too_many", ("lines",), f"a cart has at most {MAX_CART_UNITS} units in all, got {units}"))
