@@ -1,4 +1,4 @@
-"""Refunds and returns (RULES 10): unwind any refund sequence exactly, return instruments only by the rules.
+"""Refunds and returns: unwind any refund sequence exactly, return instruments only by the rules.
 
 The quote is the order record: its frozen per-unit amounts (``units``) drive every refund. A refund list
 is checked whole before anything is applied; a list that cannot be applied is rejected with every problem.
@@ -82,7 +82,7 @@ class RefundResult:
         self.policy = policy
 
     def to_dict(self) -> dict[str, Any]:
-        """The FORMATS.md refund result shape (money as two-decimal strings)."""
+        """The refund result of docs/formats.md (money as two-decimal strings)."""
         entries = []
         for e in self.entries:
             d = {k: (fmt(v) if k in ("amount", "deposit", "postage") else v) for k, v in e.items() if not k.startswith("_")}
@@ -337,7 +337,7 @@ def _compensate(left: list[int], first: int, amount: int) -> None:
 
 def _clawback(comp: Any, ln: _Line, q: int, shop: list[_Line], paid: int, refunded: int,
               instruments: list[_Instrument]) -> int:  # fmt: skip
-    """RULES 10 clawback: refund = max(0, paid for the shop order − refunded so far − repriced kept units).
+    """Clawback: refund = max(0, paid for the shop order − refunded so far − repriced kept units).
 
     Kept units are repriced: their frozen amounts plus their shop-layer shares, minus the shop-level
     discount their A1 still earns. What the kept lines still hold is then re-spread over them.
@@ -375,7 +375,7 @@ def _clawback(comp: Any, ln: _Line, q: int, shop: list[_Line], paid: int, refund
 
 def _returns(campaign: Campaign, lines: list[_Line],
              instruments: list[_Instrument]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
-    """Which instruments come back (RULES 10): all_or_nothing, per_order, never."""
+    """Which instruments come back: all_or_nothing, per_order, never."""
     comp = campaign._c
     by_id = {ln.id: ln for ln in lines}
     returned: list[dict[str, Any]] = []
