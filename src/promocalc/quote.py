@@ -7,12 +7,13 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from .allocation import allocate
+from .allocation import Runs, allocate_runs, runs_of
 from .engine.compile import Compiled
 from .engine.compiled import LAYER_NAMES
 from .engine.context import Applied, Skipped
 from .engine.pricer import Priced
 from .money import fmt
+from .record import seal, units_json
 
 LAYERS = ("item", "shop", "coupon", "platform")
 
@@ -23,9 +24,10 @@ class Quote:
     __slots__ = ("_camp", "_p", "subtotal", "payable", "discount", "deposit_paid", "postage", "optimal",
                  "line_payables", "__dict__")  # fmt: skip
 
-    def __init__(self, camp: Compiled, priced: Priced) -> None:
+    def __init__(self, camp: Compiled, priced: Priced, stamp: tuple[str, bytes | None] | None = None) -> None:
         self._camp = camp
         self._p = priced
+        self._stamp = stamp  # (fingerprint of the config, signing key or None): what makes the quote a record
         ctx = priced.ctx
         run = priced.run
         dep = ctx.dep
@@ -97,9 +99,16 @@ class Quote:
 
     def units(self, i: int) -> list[int]:
         """The frozen per-unit amounts of line ``i`` (allocation): what each unit cost the buyer in all."""
+        return [v for v, n in self.unit_runs(i) for _ in range(n)]
+
+    def _weights(self, i: int) -> Runs:
+        w = self._p.ctx.unit_w[i]
+        return runs_of(w) if w else [(1, self._p.ctx.lines[i].qty)]
+
+    def unit_runs(self, i: int) -> Runs:
+        """:meth:`units` as runs ``(amount, count)`` of equal amounts, without one entry per unit."""
         ctx = self._p.ctx
-        total = self.line_payables[i] + ctx.dep[i]
-        return allocate(total, ctx.unit_w[i] or [1] * ctx.lines[i].qty)
+        return allocate_runs(self.line_payables[i] + ctx.dep[i], self._weights(i))
 
     def lowest_unit_price(self, i: int) -> int:
         """The lowest-price basis: the lowest unit amount of line ``i`` after only the instruments that count."""
@@ -112,7 +121,7 @@ class Quote:
             if a.promo.layer > 1 and not a.promo.counts_lowest:
                 back += a.shares.get(i, 0)
         total = self.line_payables[i] + ctx.dep[i] + back
-        return min(allocate(total, ctx.unit_w[i] or [1] * ctx.lines[i].qty))
+        return min(v for v, _ in allocate_runs(total, self._weights(i)))
 
     def funding(self) -> dict[str, tuple[int, int]]:
         """Per shop: (merchant-funded, platform-funded) discount in fen, every layer counted."""
@@ -146,7 +155,7 @@ class Quote:
                 "subtotal": fmt(self._line_subtotal(i)),
                 "discounts": {name: fmt(per[k]) for k, name in enumerate(LAYERS)},
                 "payable": fmt(self.line_payables[i]),
-                "units": [fmt(u) for u in self.units(i)],
+                "units": units_json(self.unit_runs(i), ln.qty),
                 "lowest_unit_price": fmt(self.lowest_unit_price(i)),
             }  # fmt: skip
             if ln.title is not None:
@@ -193,6 +202,10 @@ class Quote:
         out["not_applied"] = [_skipped_json(s) for s in self.not_applied]
         if self.optimal is not None:
             out["optimal"] = self.optimal
+        if self._stamp is not None:
+            out["fingerprint"] = self._stamp[0]
+            if self._stamp[1] is not None:
+                out["seal"] = seal(out, self._stamp[1])
         return out
 
     def to_json(self, indent: int | None = 1) -> str:
