@@ -12,10 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import promocalc
-from promocalc.allocation import allocate
+from promocalc.allocation import allocate, runs_of
 from promocalc.io.documents import load_source
 from promocalc.io.jsontext import dumps
 from promocalc.money import fmt
+from promocalc.record import units_json
 from promocalc.testing import campaigns_and_carts
 
 SCALE = int(os.environ.get("PROMOCALC_PROPERTY_SCALE", "1"))
@@ -39,7 +40,7 @@ def check(q: promocalc.Quote) -> None:
     ctx = q._p.ctx
     for i, ln in enumerate(d["lines"]):
         units = allocate(q.line_payables[i] + ctx.dep[i], ctx.unit_w[i] or [1] * ctx.lines[i].qty)
-        assert ln["units"] == [fmt(u) for u in units]
+        assert ln["units"] == units_json(runs_of(units), ctx.lines[i].qty)
         assert q.units(i) == units
         assert ln["lowest_unit_price"] == fmt(reference_lowest(q, i))
         assert q.lowest_unit_price(i) == reference_lowest(q, i)

@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 invalid cart / refunds / config problems, 2 unusable in
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from .io.documents import STDIN, Document, read_file
 from .io.report import located
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+KEY_VARIABLE = "PROMOCALC_SIGNING_KEY"  # when set, quotes are sealed and refunds accept only sealed records
 
 
 class Failure(Exception):
@@ -82,9 +84,11 @@ def load_campaign(path: str) -> Any:
 
     doc = read(path)
     try:
-        return load(doc)
+        return load(doc, signing_key=os.environ.get(KEY_VARIABLE) or None)
     except ConfigError as e:
         raise report(e, doc, EXIT_UNUSABLE) from None
+    except (TypeError, ValueError) as e:
+        raise Failure([f"promocalc: {KEY_VARIABLE}: {e}"], EXIT_UNUSABLE) from None
 
 
 def _locale(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -113,6 +117,11 @@ def main() -> None:
 def quote(config_path: str, cart_path: str, fmt: str, locale: str, at: str | None) -> None:
     """Price one cart; the JSON quote (or a receipt) goes to stdout."""
     campaign = load_campaign(config_path)
+    if at is not None:
+        try:
+            campaign._time(at)
+        except CartError as e:
+            raise Failure([f"promocalc: --at: {e.problems[0].message}"], EXIT_UNUSABLE) from None
     doc = read(cart_path)
     try:
         q = campaign.quote(doc.data, at=at)
@@ -131,9 +140,10 @@ def quote(config_path: str, cart_path: str, fmt: str, locale: str, at: str | Non
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @click.option("--locale", default="zh_CN", show_default=True, callback=_locale, metavar="LOCALE",
               help="Receipt language: zh_CN (zh-CN, zh) or en_US (en-US, en).")
+@click.option("--out", "out_path", default=None, help="Write the updated order record (with its refund history) here.")
 @guarded
-def refund(config_path: str, order_path: str, refunds_path: str, fmt: str, locale: str) -> None:
-    """Apply refunds to an order; the refund result goes to stdout."""
+def refund(config_path: str, order_path: str, refunds_path: str, fmt: str, locale: str, out_path: str | None) -> None:
+    """Apply refunds to an order; the refund result goes to stdout, the updated record to --out."""
     campaign = load_campaign(config_path)
     order = read(order_path)
     req = read(refunds_path)
@@ -142,6 +152,12 @@ def refund(config_path: str, order_path: str, refunds_path: str, fmt: str, local
     except CartError as e:
         doc = getattr(e, "document", None) or req
         raise report(e, doc, EXIT_INVALID) from None
+    if out_path is not None:
+        try:
+            with open(out_path, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(result.order, ensure_ascii=False, indent=1) + "\n")
+        except OSError as e:
+            raise Failure([f"{out_path}:1:1: cannot write the updated order: {e.strerror or e}"], EXIT_UNUSABLE) from None
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:

@@ -6,13 +6,14 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from .allocation import allocate
+from .allocation import Runs, allocate_runs, runs_of
 from .engine.compile import Compiled
 from .engine.compiled import LAYER_NAMES
 from .engine.context import Applied, Skipped
 from .engine.pricer import Priced
 from .io.jsontext import dumps
 from .money import fmt
+from .record import UNIT_LIST_MAX, seal, units_json
 
 LAYERS = ("item", "shop", "coupon", "platform")
 
@@ -23,9 +24,10 @@ class Quote:
     __slots__ = ("_camp", "_p", "subtotal", "payable", "discount", "deposit_paid", "postage", "optimal",
                  "line_payables", "__dict__")  # fmt: skip
 
-    def __init__(self, camp: Compiled, priced: Priced) -> None:
+    def __init__(self, camp: Compiled, priced: Priced, stamp: tuple[str, bytes | None] | None = None) -> None:
         self._camp = camp
         self._p = priced
+        self._stamp = stamp  # (fingerprint of the config, signing key or None): what makes the quote a record
         ctx = priced.ctx
         run = priced.run
         dep = ctx.dep
@@ -97,14 +99,24 @@ class Quote:
 
     def units(self, i: int) -> list[int]:
         """The frozen per-unit amounts of line ``i`` (RULES 3): what each unit cost the buyer in all."""
+        return [v for v, n in self.unit_runs(i) for _ in range(n)]
+
+    def _weights(self, i: int) -> Runs:
+        w = self._p.ctx.unit_w[i]
+        return runs_of(w) if w else [(1, self._p.ctx.lines[i].qty)]
+
+    def unit_runs(self, i: int) -> Runs:
+        """:meth:`units` as runs ``(amount, count)`` of equal amounts, without one entry per unit."""
         ctx = self._p.ctx
-        return _units(self.line_payables[i] + ctx.dep[i], ctx.unit_w[i], ctx.lines[i].qty)
+        return allocate_runs(self.line_payables[i] + ctx.dep[i], self._weights(i))
 
     def lowest_unit_price(self, i: int) -> int:
         """RULES 9: the lowest unit amount of line ``i`` after only the instruments that count."""
         ctx = self._p.ctx
         total = self.line_payables[i] + ctx.dep[i] + self._left_out[i]
-        return _lowest(total, ctx.unit_w[i], ctx.lines[i].qty)
+        if ctx.unit_w[i] is None:
+            return total // ctx.lines[i].qty  # equal weights: the smallest share is the floor
+        return min(v for v, _ in allocate_runs(total, self._weights(i)))
 
     @cached_property
     def _left_out(self) -> list[int]:
@@ -126,14 +138,13 @@ class Quote:
         out = {s: [0, 0] for s in self._shop_ids()}
         layer_shares = self._layer_shares
         item_of = ctx.item_of
-        for i, ln in enumerate(ctx.lines):
-            item_total = layer_shares[i][0]
+        lines = ctx.lines
+        for i, ln in enumerate(lines):
             promo = item_of[i]
             plat = ctx.item_off[i] if promo is not None and promo.platform_funded else 0
             row = out[ln.shop]
-            row[0] += item_total - plat
+            row[0] += layer_shares[i][0] - plat
             row[1] += plat
-        lines = ctx.lines
         for a in self.applied:
             if a.promo.layer == 1:
                 continue
@@ -149,7 +160,7 @@ class Quote:
         ctx = self._p.ctx
         camp = self._camp
         money = _money_text
-        texts = _TEXTS
+        texts = _TEXTS  # money texts are looked up inline: most amounts were written before
         dep = ctx.dep
         unit_w = ctx.unit_w
         pay = self.line_payables
@@ -159,19 +170,21 @@ class Quote:
         lines = []
         shop_pay: dict[str, int] = {}
         for i, ln in enumerate(ctx.lines):
-            per = layer_shares[i]
             qty = ln.qty
             p = pay[i]
             total = p + dep[i]
-            w = unit_w[i]
             if qty == 1:
-                units = [texts.get(total) or money(total)]
+                units: list[Any] = [texts.get(total) or money(total)]
                 lowest = total + left_out[i]
+            elif unit_w[i] is None and qty <= UNIT_LIST_MAX:
+                q, r = divmod(total, qty)  # equal weights: the left-over fen go to the first units
+                units = [texts.get(q + 1) or money(q + 1)] * r + [texts.get(q) or money(q)] * (qty - r)
+                lowest = (total + left_out[i]) // qty
             else:
-                units = [texts.get(u) or money(u) for u in _units(total, w, qty)]
-                lowest = _lowest(total + left_out[i], w, qty)
+                units = units_json(self.unit_runs(i), qty)
+                lowest = self.lowest_unit_price(i)
             sub = ln.price * qty if not has_presale else self._line_subtotal(i)
-            a, b, c, d4 = per
+            a, b, c, d4 = layer_shares[i]
             d: dict[str, Any] = {
                 "id": ln.id, "shop": ln.shop, "item": ln.item, "category": ln.category, "qty": qty,
                 "subtotal": texts.get(sub) or money(sub),
@@ -187,7 +200,7 @@ class Quote:
                 if ln.presale.deposit_stage:
                     d["stage"] = "deposit"
                 else:
-                    d["deposit_paid"] = money(dep[i])
+                    d["deposit_paid"] = fmt(ctx.dep[i])
                     d["stage"] = "final"
             lines.append(d)
             shop_pay[ln.shop] = shop_pay.get(ln.shop, 0) + p
@@ -219,17 +232,21 @@ class Quote:
             applied.append(entry)
         out: dict[str, Any] = {
             "campaign": camp.id, "at": datetime.fromtimestamp(self._p.at, camp.tz).isoformat(), "currency": "CNY",
-            "subtotal": money(self.subtotal), "discount": money(self.discount), "payable": money(self.payable),
+            "subtotal": fmt(self.subtotal), "discount": fmt(self.discount), "payable": fmt(self.payable),
         }  # fmt: skip
         if self.deposit_paid:
-            out["deposit_paid"] = money(self.deposit_paid)
+            out["deposit_paid"] = fmt(self.deposit_paid)
         out["lines"] = lines
-        out["postage"] = money(self.postage)
+        out["postage"] = fmt(self.postage)
         out["shops"] = shops
         out["applied"] = applied
         out["not_applied"] = [_skipped_json(s) for s in self.not_applied]
         if self.optimal is not None:
             out["optimal"] = self.optimal
+        if self._stamp is not None:
+            out["fingerprint"] = self._stamp[0]
+            if self._stamp[1] is not None:
+                out["seal"] = seal(out, self._stamp[1])
         return out
 
     def to_json(self, indent: int | None = 1) -> str:
@@ -270,23 +287,6 @@ def _money_text(fen: int) -> str:
     if len(_TEXTS) < 65536:
         _TEXTS[fen] = s
     return s
-
-
-def _units(total: int, weights: list[int] | None, qty: int) -> list[int]:
-    """Split a line's amount over its units: by their weights, else evenly with the extra fen first."""
-    if weights is not None:
-        return allocate(total, weights)
-    if qty == 1:
-        return [total]
-    q, r = divmod(total, qty)  # what allocate gives equal weights: the left-over fen go to the first units
-    return [q + 1] * r + [q] * (qty - r)
-
-
-def _lowest(total: int, weights: list[int] | None, qty: int) -> int:
-    """The smallest unit amount when ``total`` is split over the line's units."""
-    if weights is not None:
-        return min(allocate(total, weights))
-    return total // qty
 
 
 def _deposit_stage(ctx: Any, i: int) -> bool:

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .locale import money, normalize_locale, pad, rpad, short_money, text, width
+from .model.fields import shown
 from .thresholds import Threshold, Tier
 
 if TYPE_CHECKING:
@@ -57,7 +58,12 @@ _BLANK = Row("blank")
 
 
 def to_text(rows: list[Row]) -> str:
-    """Rows as plain text: labels padded and amounts right-aligned by display width."""
+    """Rows as plain text: labels padded and amounts right-aligned by display width.
+
+    Labels carry ids and names from outside: control characters are escaped, so a crafted id cannot
+    start a line of its own (a fake total) or move the cursor.
+    """
+    rows = [Row(r.kind, shown(r.label, 200), shown(r.amount, 200), r.indent, r.strong) for r in rows]
     labels = [r.indent + width(r.label) for r in rows if r.kind == "row"]
     cells = min(max(labels, default=0), _MAX_LABEL)
     amount = max((width(r.amount) for r in rows if r.kind == "row"), default=0)

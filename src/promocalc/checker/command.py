@@ -62,6 +62,8 @@ def _run(configs: tuple[str, ...], against: str | None, now: str | None, fmt: st
     old: Config | None = None
     if against is not None:
         _, old, old_report = load(against)
+        if old is not None and any(f.problem.severity == "error" for f in old_report.findings):
+            old = None  # an OLD that breaks the rules is no baseline: what it allowed proves nothing
         if old is None:
             old_report.unusable = True  # nothing can be compared with it
             reports.append(old_report)
