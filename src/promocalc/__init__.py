@@ -4,7 +4,7 @@ Load a campaign once, price carts with it::
 
     import promocalc
     campaign = promocalc.load("config.yaml")
-    quote = campaign.quote(cart)          # a Quote; quote.to_dict() is the FORMATS.md shape
+    quote = campaign.quote(cart)          # a Quote; quote.to_dict() is the quote of docs/formats.md
     result = campaign.refund(quote, refunds)
 """
 

@@ -47,7 +47,7 @@ def validation_problems(err: ValidationError) -> list[Problem]:
 
 
 def parse_config(doc: Document) -> tuple[Config | None, list[Problem]]:
-    """Validate a document as a config: the schema, then the references (RULES 13)."""
+    """Validate a document as a config: the schema, then the references."""
     if not isinstance(doc.data, dict):
         return None, [Problem("type", (), "a config must be a mapping with 'promocalc: 1'")]
     try:

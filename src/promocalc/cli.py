@@ -164,16 +164,71 @@ def refund(config_path: str, order_path: str, refunds_path: str, fmt: str, local
         click.echo(result.to_text(locale), nl=False)
 
 
-@main.command()
-@guarded
-def schema() -> None:
-    """Print the JSON Schema of the campaign config (for editor completion)."""
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of the campaign config."""
     from .model.config import Config
 
     s = Config.model_json_schema()
     s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     s["title"] = "promocalc campaign config"
-    click.echo(json.dumps(s, ensure_ascii=False, indent=1))
+    return s
+
+
+@main.command()
+@guarded
+def schema() -> None:
+    """Print the JSON Schema of the campaign config (for editor completion)."""
+    click.echo(json.dumps(config_schema(), ensure_ascii=False, indent=1))
+
+
+def examples_folder() -> Any:
+    """The bundled examples: shipped inside the wheel, or the ``examples`` folder of a clone."""
+    from importlib.resources import files
+    from pathlib import Path
+
+    shipped = files("promocalc") / "examples"
+    if shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parents[2] / "examples"
+
+
+@main.command()
+@click.argument("directory", metavar="DIR")
+@guarded
+def examples(directory: str) -> None:
+    """Copy the bundled example configs and carts into DIR (with the config schema beside them)."""
+    from pathlib import Path
+
+    src = examples_folder()
+    if not src.is_dir():
+        raise Failure(["promocalc: the bundled examples are missing from this installation"], EXIT_UNUSABLE)
+    dest = Path(directory)
+    pairs: list[tuple[Any, Path]] = []
+
+    def walk(node: Any, to: Path) -> None:
+        for child in sorted(node.iterdir(), key=lambda c: c.name):
+            if child.name.startswith((".", "__")) or child.name == "promocalc.schema.json":
+                continue
+            if child.is_dir():
+                walk(child, to / child.name)
+            else:
+                pairs.append((child, to / child.name))
+
+    walk(src, dest)
+    taken = [str(t) for _, t in pairs if t.exists()]
+    if taken:
+        raise Failure([f"{t}:1:1: already exists; nothing was copied" for t in taken], EXIT_UNUSABLE)
+    try:
+        for child, target in pairs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(child.read_bytes())
+        schema_path = dest / "promocalc.schema.json"
+        if not schema_path.exists():
+            schema_path.write_text(json.dumps(config_schema(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    except OSError as e:
+        raise Failure([f"{directory}:1:1: cannot write: {e.strerror or e}"], EXIT_UNUSABLE) from None
+    written = len(pairs)
+    click.echo(f"copied {written} example files to {dest} (and promocalc.schema.json for editor completion)")
 
 
 def _register_optional() -> None:

@@ -19,7 +19,7 @@ LAYERS = ("item", "shop", "coupon", "platform")
 
 
 class Quote:
-    """A priced cart. Figures are integer fen; :meth:`to_dict` gives the FORMATS.md quote shape."""
+    """A priced cart. Figures are integer fen; :meth:`to_dict` gives the quote format of docs/formats.md."""
 
     __slots__ = ("_camp", "_p", "subtotal", "payable", "discount", "deposit_paid", "postage", "optimal",
                  "line_payables", "__dict__")  # fmt: skip
@@ -98,7 +98,7 @@ class Quote:
         return per
 
     def units(self, i: int) -> list[int]:
-        """The frozen per-unit amounts of line ``i`` (RULES 3): what each unit cost the buyer in all."""
+        """The frozen per-unit amounts of line ``i`` (allocation): what each unit cost the buyer in all."""
         return [v for v, n in self.unit_runs(i) for _ in range(n)]
 
     def _weights(self, i: int) -> Runs:
@@ -111,7 +111,7 @@ class Quote:
         return allocate_runs(self.line_payables[i] + ctx.dep[i], self._weights(i))
 
     def lowest_unit_price(self, i: int) -> int:
-        """RULES 9: the lowest unit amount of line ``i`` after only the instruments that count."""
+        """The lowest-price basis: the lowest unit amount of line ``i`` after only the instruments that count."""
         ctx = self._p.ctx
         total = self.line_payables[i] + ctx.dep[i] + self._left_out[i]
         if ctx.unit_w[i] is None:
@@ -250,7 +250,7 @@ class Quote:
         return out
 
     def to_json(self, indent: int | None = 1) -> str:
-        """The quote as JSON text: one space per level by default; ``indent=None`` is compact (no spaces)."""
+        """The quote as JSON text (docs/formats.md): one space per level by default; ``indent=None`` is compact."""
         return dumps(self.to_dict(), indent)
 
     def to_text(self, locale: str = "zh_CN") -> str:

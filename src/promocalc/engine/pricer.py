@@ -121,7 +121,7 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
         cc_sets = subsets([p for p in cat_coupons if p.id in active])
     else:
         cc_sets = [tuple(p for p in cat_coupons if p.id in use and p.id in active)]
-    # a named coupon outside its window or audience does not apply either; it is reported (RULES 6)
+    # a named coupon outside its window or audience does not apply either; it is reported
     platform = [p for p in camp.platform if p.id in active]
     plan = PlatformPlan(platform, cart.vouchers, cart.allowance, camp.cross_tiers, camp.voucher_tiers)
     alts = camp.alternatives(tuple(p for p in platform if not p.is_coupon or (use is None or p.id in use)))
@@ -269,7 +269,7 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
             add(_category_coupon_reason(ctx, out, p, use))
     for s in out.platform_skipped:
         add(s)
-    if use is not None:  # RULES 6: a named coupon is never silently dropped (e.g. its shop has no lines here)
+    if use is not None:  # a named coupon is never silently dropped (e.g. its shop has no lines here)
         done = {a.promo.id for a in out.platform_applied}
         done |= {r.promo.id for o in out.options for r in o.coupon_results if isinstance(r, Applied)}
         for p in camp.promos:

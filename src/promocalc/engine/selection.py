@@ -1,4 +1,4 @@
-"""Choosing instruments (RULES 5, 7, 11): the combination with the smallest total payable.
+"""Choosing instruments: the combination with the smallest total payable.
 
 Every shop's options (its shop-level promotion × the cards it may use) are priced once
 through layers 2 and 3; combinations of shop options, category coupons and the platform
@@ -34,7 +34,7 @@ class ShopOption:
 
 
 def card_options(cards: list[Promo]) -> list[tuple[Promo, ...]]:
-    """Every combination of cards a shop may use together (RULES 6), the empty one first."""
+    """Every combination of cards a shop may use together (the coupon rules), the empty one first."""
     out: list[tuple[Promo, ...]] = [()]
     out += [(c,) for c in cards if c.card_kind in ("shop_coupon", "red_packet")]
     by_item: dict[str, list[Promo]] = {}

@@ -338,7 +338,7 @@ def _presale(ps: Any, price: int, loc: Loc, problems: list[Problem]) -> Presale 
 
 
 def _card_rules(use: list[str], camp: Compiled) -> list[Problem]:
-    """A named combination must keep RULES 6: one card kind per shop, one shop coupon, one coupon per item."""
+    """A named combination must keep the coupon rules: one card kind per shop, one shop coupon, one coupon per item."""
     out: list[Problem] = []
     kinds: dict[str, str] = {}
     shop_cards: dict[str, str] = {}

@@ -101,7 +101,7 @@ def simulate(
     progress: bool | None = None,
     keep_carts: bool = True,
 ) -> SimulationResult:
-    """Price every cart of ``carts`` with ``campaign`` and gather the campaign figures (RULES 14).
+    """Price every cart of ``carts`` with ``campaign`` and gather the campaign figures.
 
     ``carts`` is a :class:`CartGenerator` or an iterable of cart mappings. ``engine="dask"`` runs on
     ``client``, or a new client of ``address``, or a new ``LocalCluster`` of ``workers`` processes
