@@ -155,11 +155,11 @@ def refund(config_path: str, order_path: str, refunds_path: str, fmt: str, local
     if out_path is not None:
         try:
             with open(out_path, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(result.order, ensure_ascii=False, indent=1) + "\n")
+                fh.write(json.dumps(result.order, ensure_ascii=False, indent=1, default=str) + "\n")
         except OSError as e:
             raise Failure([f"{out_path}:1:1: cannot write the updated order: {e.strerror or e}"], EXIT_UNUSABLE) from None
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        click.echo(result.to_json())
     else:
         click.echo(result.to_text(locale), nl=False)
 
