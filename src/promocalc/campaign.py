@@ -126,6 +126,16 @@ class Campaign:
         except ValueError as e:
             raise CartError(f"at: {e}", [Problem("time", ("at",), str(e))]) from None
 
+    def advise(self, cart: Any, catalog: Any = None, *, max_units: int = 3) -> Any:
+        """凑单 advice: for every unmet threshold, the gap, its scope and what reaching it costs (an ``Advice``).
+
+        With ``catalog`` (items with shop, item, category, price), also the cheapest set of at most
+        ``max_units`` catalog units reaching each gap. Every figure is that of :meth:`quote`; see docs/rules.md.
+        """
+        from .advise import advise
+
+        return advise(self, cart, catalog, max_units=max_units)
+
     def refund(self, order: Any, refunds: Any, policy: str | None = None) -> Any:
         """Apply refunds to an order (a :class:`Quote` or its JSON/dict); see :mod:`promocalc.refunds`."""
         from .refunds import apply_refunds

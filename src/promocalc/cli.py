@@ -135,6 +135,32 @@ def quote(config_path: str, cart_path: str, fmt: str, locale: str, at: str | Non
 
 @main.command()
 @click.option("--config", "config_path", required=True, help="Campaign config (YAML or JSON).")
+@click.option("--cart", "cart_path", required=True, help="Cart to advise on (YAML or JSON).")
+@click.option("--catalog", "catalog_path", default=None, help="Items the buyer could add (YAML or JSON list).")
+@click.option("--max-units", default=3, show_default=True, type=click.IntRange(1, 20),
+              help="At most this many catalog units per suggestion.")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@click.option("--locale", default="zh_CN", show_default=True, callback=_locale, metavar="LOCALE",
+              help="Text language: zh_CN (zh-CN, zh) or en_US (en-US, en).")
+@guarded
+def advise(config_path: str, cart_path: str, catalog_path: str | None, max_units: int, fmt: str, locale: str) -> None:
+    """凑单: for every unmet threshold, what to add and what it really costs."""
+    campaign = load_campaign(config_path)
+    doc = read(cart_path)
+    try:
+        c = campaign.cart(doc.data)
+    except CartError as e:
+        raise report(e, doc, EXIT_INVALID) from None
+    cat_doc = read(catalog_path) if catalog_path is not None else None
+    try:  # the cart is checked already: what fails now is the catalog
+        a = campaign.advise(c, cat_doc.data if cat_doc is not None else None, max_units=max_units)
+    except CartError as e:
+        raise report(e, cat_doc, EXIT_INVALID) from None
+    click.echo(a.to_json() if fmt == "json" else a.to_text(locale), nl=fmt == "json")
+
+
+@main.command()
+@click.option("--config", "config_path", required=True, help="Campaign config (YAML or JSON).")
 @click.option("--order", "order_path", required=True, help="The order record: a quote as JSON.")
 @click.option("--refunds", "refunds_path", required=True, help="Refund request (YAML or JSON).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
