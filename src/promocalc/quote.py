@@ -22,7 +22,7 @@ class Quote:
     """A priced cart. Figures are integer fen; :meth:`to_dict` gives the quote format of docs/formats.md."""
 
     __slots__ = ("_camp", "_p", "subtotal", "payable", "discount", "deposit_paid", "postage", "optimal",
-                 "line_payables", "__dict__")  # fmt: skip
+                 "lower_bound", "line_payables", "__dict__")  # fmt: skip
 
     def __init__(self, camp: Compiled, priced: Priced, stamp: tuple[str, bytes | None] | None = None) -> None:
         self._camp = camp
@@ -44,6 +44,8 @@ class Quote:
         self.payable = lines_total + self.postage
         self.discount = self.subtotal - lines_total - self.deposit_paid
         self.optimal = priced.optimal
+        # a proven lower bound on the payable when the search stopped at its budget (postage is fixed)
+        self.lower_bound = None if priced.lower_bound is None else priced.lower_bound + self.postage
 
     # -- figures ---------------------------------------------------------------------------------------
 
@@ -243,6 +245,8 @@ class Quote:
         out["not_applied"] = [_skipped_json(s) for s in self.not_applied]
         if self.optimal is not None:
             out["optimal"] = self.optimal
+            if self.lower_bound is not None:
+                out["lower_bound"] = fmt(self.lower_bound)
         if self._stamp is not None:
             out["fingerprint"] = self._stamp[0]
             if self._stamp[1] is not None:
