@@ -96,6 +96,11 @@ class Campaign:
         """The campaign id."""
         return self._c.id
 
+    @property
+    def compiled(self) -> Compiled:
+        """The compiled campaign the engine reads (promotions, shops, tiers, timezone); treat it as read-only."""
+        return self._c
+
     def cart(self, cart: Any) -> Cart:
         """Validate a cart mapping against this campaign (raises :class:`CartError`); the result is reusable."""
         if isinstance(cart, Cart):

@@ -126,7 +126,7 @@ def simulate(
     elif isinstance(at, (int, float)) and not isinstance(at, bool):
         t = float(at)
     else:
-        t = parse_time(at, campaign._c.tz)
+        t = parse_time(at, campaign.compiled.tz)
     if isinstance(carts, CartGenerator):
         if carts.campaign_id != campaign.id:
             raise ValueError(f"the generator was made for campaign {carts.campaign_id!r}, not {campaign.id!r}")
