@@ -197,7 +197,7 @@ def parse_catalog(campaign: Campaign, catalog: Any) -> list[tuple[str, str, str,
     if len(catalog) > MAX_CATALOG:
         msg = f"a catalog has at most {MAX_CATALOG} items"
         raise CartError(msg, [Problem("too_long", base, msg)])
-    c = campaign._c
+    c = campaign.compiled
     problems: list[Problem] = []
     out = []
     for i, raw in enumerate(catalog):
@@ -263,8 +263,8 @@ def advise(campaign: Campaign, cart: Any, catalog: Any = None, *, max_units: int
         if items is not None:
             g.cheapest, g.optimal = _cheapest(campaign, c, at, g, now.payable, items, max_units)
         gaps.append(g)
-    names = {sid: (s.name or sid) for sid, s in campaign._c.shops.items()}
-    names.update(campaign._c.categories)
+    names = {sid: (s.name or sid) for sid, s in campaign.compiled.shops.items()}
+    names.update(campaign.compiled.categories)
     return Advice(now, gaps, names)
 
 
