@@ -101,7 +101,7 @@ PROMOS = [
 ]
 price = st.integers(100, 40000).map(lambda f: f"{f // 100}.{f % 100:02d}")
 lines_st = st.lists(st.tuples(price, st.integers(1, 3), st.sampled_from("ab")), min_size=1, max_size=4)
-catalog_st = st.lists(st.tuples(st.sampled_from("ab"), st.sampled_from(["p", "q", "r"]), price), max_size=5)
+catalog_st = st.lists(st.tuples(st.sampled_from("ab"), st.sampled_from(["p", "q", "r"]), price), max_size=3)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

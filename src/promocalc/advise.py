@@ -9,7 +9,7 @@ catalog, it also searches the cheapest set of catalog units that reaches the gap
 from __future__ import annotations
 
 import time
-from itertools import combinations_with_replacement
+import heapq
 from typing import TYPE_CHECKING, Any
 
 from .engine.compiled import LAYER_NAMES, PLATFORM, Promo
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 ADDED_ITEM = "凑单"  # the item id of the synthetic line, when the scope names no items
 MAX_ROUNDS = 4  # re-measure the gap this often when earlier layers eat part of what was added
-MAX_SETS = 20_000  # unit sets examined per threshold in the catalog search; past it the search is not optimal
-QUOTED_SETS = 32  # sets reaching the gap by list price that are really quoted; the smallest ``extra`` wins
+MAX_SETS = 20_000  # search steps per threshold in the catalog search; past them the search is not optimal
+QUOTED_SETS = 10  # the cheapest sets reaching the gap by list amount, really quoted; the smallest ``extra`` wins
 MAX_CATALOG = 10_000
 CATALOG_FIELDS = ("shop", "item", "category", "price", "platform_eligible", "title")
 
@@ -346,9 +346,8 @@ def _cheapest(campaign: Campaign, cart: Cart, at: float, g: Gap, before: int,
               catalog: list[tuple[str, str, str, int, int, bool]], max_units: int) -> tuple[Suggestion | None, bool]:  # fmt: skip
     """The set of at most ``max_units`` catalog units in scope that reaches the gap for the smallest ``extra``.
 
-    Every set whose list amount (or unit count) reaches the gap is a candidate; the cheapest by list amount are
-    quoted, and the reached one with the smallest ``extra`` wins. ``optimal`` is false when the sets examined or
-    the candidates quoted hit their bounds.
+    The ``QUOTED_SETS`` cheapest sets by list amount that reach the gap are quoted, and the one that reaches the
+    threshold for the smallest ``extra`` wins. ``optimal`` is false when the search for them hit ``MAX_SETS``.
     """
     p = g.promo
     pool = sorted({e for e in catalog
@@ -356,26 +355,9 @@ def _cheapest(campaign: Campaign, cart: Cart, at: float, g: Gap, before: int,
                   key=lambda e: (e[3], e[0], e[1]))  # fmt: skip
     if not pool:
         return None, True
-    need = g.gap
-    found: list[tuple[int, tuple[int, ...]]] = []
-    examined = 0
-    optimal = True
-    for k in range(1, max_units + 1):
-        for combo in combinations_with_replacement(range(len(pool)), k):
-            examined += 1
-            if examined > MAX_SETS:
-                optimal = False
-                break
-            measure = k if g.by_items else sum(pool[i][3] for i in combo)
-            if measure >= need:
-                found.append((sum(pool[i][3] for i in combo), combo))
-        if not optimal:
-            break
-    found.sort()
-    if len(found) > QUOTED_SETS:
-        optimal = False
+    found, optimal = _cheapest_sets(pool, g.gap, g.by_items, max_units)
     best: Suggestion | None = None
-    for _, combo in found[:QUOTED_SETS]:
+    for _, combo in found:
         counts: dict[int, int] = {}
         for i in combo:
             counts[i] = counts.get(i, 0) + 1
@@ -386,3 +368,36 @@ def _cheapest(campaign: Campaign, cart: Cart, at: float, g: Gap, before: int,
         if best is None or (s.reached, -s.extra) > (best.reached, -best.extra):
             best = s
     return best, optimal
+
+
+def _cheapest_sets(pool: list[tuple[str, str, str, int, int, bool]], need: int, by_items: bool,
+                   max_units: int) -> tuple[list[tuple[int, tuple[int, ...]]], bool]:  # fmt: skip
+    """The ``QUOTED_SETS`` cheapest multisets of at most ``max_units`` units of ``pool`` (sorted by price) that reach
+    ``need`` (fen, or units), cheapest first: a branch-and-bound knapsack in fen, exact unless it runs out of steps."""
+    prices = [e[3] for e in pool]
+    n = len(prices)
+    heap: list[tuple[int, tuple[int, ...]]] = []  # (-amount, set): the worst kept set on top
+    steps = 0
+    cut = False
+
+    def walk(start: int, left: int, amount: int, count: int, combo: tuple[int, ...]) -> None:
+        nonlocal steps, cut
+        for j in range(start, n):
+            steps += 1
+            if steps > MAX_SETS:
+                cut = True
+                return
+            a = amount + prices[j]
+            if len(heap) == QUOTED_SETS and a >= -heap[0][0]:
+                return  # prices only grow from here: nothing later in this branch is among the cheapest
+            if (count + 1 if by_items else a) >= need:
+                heapq.heappush(heap, (-a, combo + (j,)))
+                if len(heap) > QUOTED_SETS:
+                    heapq.heappop(heap)
+            elif left > 1:
+                walk(j, left - 1, a, count + 1, combo + (j,))
+                if cut:
+                    return
+
+    walk(0, max_units, 0, 0, ())
+    return sorted((-a, combo) for a, combo in heap), not cut
