@@ -174,3 +174,21 @@ def test_cli(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "cat.yaml:1:" in r.output and "decimals" in r.output
     r = run(main, ["advise", "--config", str(cfg), "--cart", str(k), "--max-units", "0"])
     assert r.exit_code == 2 and "max-units" in r.output
+
+
+def test_voucher_pool_crossed_through_another_shop() -> None:
+    # shops a and b pool their lines in category general (满100用1张¥10券): ¥60 + ¥30 = ¥90, gap ¥10;
+    # a ¥10 item of shop b crosses the tier: ¥100 − ¥10 = ¥90, nothing more to pay
+    shops = {s: {"name": n, "campaign_member": True, "voucher_groups": {"general": "G"}} for s, n in SHOPS_NAMES}
+    cfg = config([{"id": "v", "kind": "category_voucher", "face_value": "10.00", "max_per_checkout": 30}], shops=shops,
+                 categories={"general": {"name": "综合", "voucher_groups": {"G": ["100-10"]}}})
+    c = promocalc.load(cfg)
+    k = cart([line("1", "60.00"), line("2", "30.00", shop="b")], vouchers={"v": 1})
+    catalog = [{"shop": "b", "item": "sock", "category": "general", "price": "10.00"}]
+    [g] = c.advise(k, catalog).gaps
+    assert (g.promo.id, g.gap, g.shop) == ("v", 1000, None)
+    assert g.cheapest is not None and g.cheapest.reached and g.cheapest.extra == 0
+    assert g.cheapest.quote.payable == 9000
+
+
+SHOPS_NAMES = (("a", "甲店"), ("b", "乙店"))
