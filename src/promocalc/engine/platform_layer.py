@@ -44,6 +44,8 @@ def _pools(idx: list[int], key_of: dict[int, Threshold]) -> list[tuple[Threshold
 
 def _serve_order(pools: list[tuple[Threshold, list[int], int, int]]) -> list[tuple[Threshold, list[int], int, int]]:
     """Category vouchers: more wanted first, then larger base, then the pool key (tiers in fen) ascending."""
+    if len(pools) == 1:  # the usual checkout: one pool, nothing to order
+        return pools
     return sorted(pools, key=lambda p: (-p[2], -p[3], _numeric_key(p[0])))
 
 
