@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+from itertools import combinations
 from typing import Any
 
 import pytest
@@ -25,26 +26,37 @@ COUPON_KINDS = ("shop_coupon", "item_coupon", "shop_red_packet", "category_coupo
 
 
 def _variants(config: dict[str, Any]) -> list[dict[str, Any]]:
-    """The config once per way of keeping instruments that exclude each other apart."""
-    clash = [p for p in config["promotions"] if p.get("excludes")]
-    if not clash:
+    """The config once per largest set of instruments that exclude none of each other (the buyer's choice)."""
+    promos = config["promotions"]
+    ids = {p["id"] for p in promos}
+    involved = [p["id"] for p in promos
+                if set(p.get("excludes", ())) & ids or any(p["id"] in q.get("excludes", ()) for q in promos)]
+    if not involved:
         return [config]
+    ex = {p["id"]: set(p.get("excludes", ())) for p in promos}
+
+    def clash(a: str, b: str) -> bool:
+        return a in ex[b] or b in ex[a]
+
+    keeps = [set(k) for n in range(len(involved), 0, -1) for k in combinations(involved, n)
+             if not any(clash(a, b) for a, b in combinations(k, 2))]  # fmt: skip
+    keeps = [k for k in keeps if not any(k < other for other in keeps)]
     out = []
-    for p in clash:
-        for drop in ({p["id"]}, set(p["excludes"])):
-            c = copy.deepcopy(config)
-            c["promotions"] = [q for q in c["promotions"] if q["id"] not in drop]
-            for q in c["promotions"]:
-                q.pop("excludes", None)
-            for shop in c["shops"].values():
-                tier = shop.get("cross_shop_tier")
-                if isinstance(tier, dict):
-                    tier = {k: v for k, v in tier.items() if k not in drop}
-                    if tier:
-                        shop["cross_shop_tier"] = tier
-                    else:
-                        del shop["cross_shop_tier"]
-            out.append(c)
+    for keep in keeps:
+        drop = set(involved) - keep
+        c = copy.deepcopy(config)
+        c["promotions"] = [q for q in c["promotions"] if q["id"] not in drop]
+        for q in c["promotions"]:
+            q.pop("excludes", None)
+        for shop in c["shops"].values():
+            tier = shop.get("cross_shop_tier")
+            if isinstance(tier, dict):
+                tier = {k: v for k, v in tier.items() if k not in drop}
+                if tier:
+                    shop["cross_shop_tier"] = tier
+                else:
+                    del shop["cross_shop_tier"]
+        out.append(c)
     return out
 
 
