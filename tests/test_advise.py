@@ -192,3 +192,32 @@ def test_voucher_pool_crossed_through_another_shop() -> None:
 
 
 SHOPS_NAMES = (("a", "甲店"), ("b", "乙店"))
+
+
+def test_catalog_from_a_file_and_text_with_catalog(tmp_path: Path) -> None:
+    f = tmp_path / "cat.json"
+    f.write_text(json.dumps([{"shop": "a", "item": "袜子", "category": "general", "price": "21.00"}]))
+    advice = camp([MJ]).advise(cart([line("1", "280.00")]), str(f))
+    [g] = advice.gaps
+    assert g.cheapest is not None and g.cheapest.extra == 100
+    assert "再买 袜子 ¥21.00（甲店）可享满300减20，实付只多 ¥1.00" in advice.to_text("zh")
+    assert "Add 袜子 ¥21.00 (甲店) for ¥20 off ¥300: you pay only ¥1.00 more" in advice.to_text("en")
+
+
+def test_addition_that_lowers_the_payable() -> None:
+    # 满300减50 at ¥280: adding ¥20 gives ¥300 − ¥50 = ¥250, ¥30 less than now
+    advice = camp([{**MJ, "tiers": ["300-50"]}]).advise(cart([line("1", "280.00")]))
+    [g] = advice.gaps
+    assert g.exact is not None and g.exact.extra == -3000
+    assert "实付反而少 ¥30.00" in advice.to_text() and "you pay ¥30.00 less" in advice.to_text("en")
+
+
+def test_item_count_gap() -> None:
+    # 满3件9折 in shop b with one ¥100 unit: 2 more units of that price; ¥300 × 0.9 = ¥270, ¥170 more
+    advice = camp([{"id": "q", "kind": "quantity_deal", "shop": "b", "tiers": [{"items": 3, "rate": 0.9}]}]).advise(
+        cart([line("1", "100.00", shop="b")])
+    )
+    [g] = advice.gaps
+    assert g.by_items and g.gap == 2 and g.to_dict()["gap"] == 2
+    assert g.exact is not None and g.exact.reached and g.exact.extra == 17000
+    assert "再买 2 件（乙店）" in advice.to_text()

@@ -8,13 +8,14 @@ catalog, it also searches the cheapest set of catalog units that reaches the gap
 
 from __future__ import annotations
 
-import time
 import heapq
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .engine.compiled import LAYER_NAMES, PLATFORM, Promo
 from .errors import CartError, Loc, Problem, PromocalcError, raise_problems
-from .io.documents import Document
+from .io.documents import Document, load_source
 from .io.jsontext import dumps
 from .locale import money, normalize_locale
 from .model.cart import Cart, Line
@@ -114,7 +115,7 @@ class Gap:
 
 
 class Advice:
-    """What :meth:`Campaign.advise <promocalc.Campaign.advise>` returns: the quote now and one :class:`Gap` per unmet threshold."""
+    """What :meth:`Campaign.advise <promocalc.Campaign.advise>` returns: the quote now, one :class:`Gap` per unmet threshold."""
 
     __slots__ = ("quote", "gaps", "_names")
 
@@ -142,30 +143,28 @@ class Advice:
 
         locale = normalize_locale(locale)
         zh = locale == "zh_CN"
-        out = [(f"当前实付 {money(self.payable, locale)}" if zh else f"You pay {money(self.payable, locale)} now")]
+        words = _WORDS[locale]
+        out = [words["now"].format(pay=money(self.payable, locale))]
         if not self.gaps:
-            out.append("已达到所有满减门槛" if zh else "Every threshold is already reached")
+            out.append(words["none"])
         for g in self.gaps:
             label = tiers_label(g.skipped.tiers, locale, first_only=True) if g.skipped.tiers is not None else g.promo.id
             where = self._where(g, zh)
-            for tag, s in (("", g.exact), ("catalog", g.cheapest)):
+            for s in (g.exact, g.cheapest):
                 if s is None:
                     continue
-                amount = (f"{g.gap} 件" if zh else f"{g.gap} more item(s)") if g.by_items and not tag else money(s.addition.amount, locale)
-                if tag:
-                    names = "、".join(ln[1] for ln in s.addition.lines) if zh else ", ".join(ln[1] for ln in s.addition.lines)
-                    amount = f"{names} {money(s.addition.amount, locale)}"
-                if zh:
-                    tail = f"实付只多 {money(s.extra, locale)}" if s.extra > 0 else f"实付反而少 {money(-s.extra, locale)}" if s.extra < 0 else f"实付只多 {money(0, locale)}"
-                    line = f"再买 {amount}（{where}）可享{label}，{tail}"
-                else:
-                    tail = (f"you pay only {money(s.extra, locale)} more" if s.extra >= 0
-                            else f"you pay {money(-s.extra, locale)} less")  # fmt: skip
-                    line = f"Add {amount} ({where}) for {label}: {tail}"
+                amount = money(s.addition.amount, locale)
+                if g.by_items and s is g.exact:
+                    amount = words["units"].format(n=sum(ln[4] for ln in s.addition.lines))
+                if s is g.cheapest:
+                    amount = f"{words['sep'].join(ln[1] for ln in s.addition.lines)} {amount}"
+                key = "more" if s.extra >= 0 else "less"
+                tail = words[key].format(extra=money(abs(s.extra), locale))
+                line = words["add"].format(amount=amount, where=where, tiers=label, tail=tail)
                 if not s.reached:
-                    line += "（仍未达到）" if zh else " (still not reached)"
+                    line += words["not_reached"]
                 elif not s.applies:
-                    line += "（但不是最优组合）" if zh else " (but another combination is better)"
+                    line += words["not_best"]
                 out.append(line)
         return "\n".join(out) + "\n"
 
@@ -178,11 +177,31 @@ class Advice:
         return " ".join(parts)
 
 
+_WORDS = {
+    "zh_CN": {
+        "now": "当前实付 {pay}", "none": "已达到所有满减门槛", "units": "{n} 件", "sep": "、",
+        "add": "再买 {amount}（{where}）可享{tiers}，{tail}", "more": "实付只多 {extra}", "less": "实付反而少 {extra}",
+        "not_reached": "（仍未达到）", "not_best": "（但不是最优组合）",
+    },
+    "en_US": {
+        "now": "You pay {pay} now", "none": "Every threshold is already reached", "units": "{n} more unit(s)",
+        "sep": ", ", "add": "Add {amount} ({where}) for {tiers}: {tail}", "more": "you pay only {extra} more",
+        "less": "you pay {extra} less", "not_reached": " (still not reached)",
+        "not_best": " (but another combination is better)",
+    },
+}  # fmt: skip
+
+
 # -- the catalog ---------------------------------------------------------------------------------------------
 
 
 def parse_catalog(campaign: Campaign, catalog: Any) -> list[tuple[str, str, str, int, int, bool]]:
-    """Validate a catalog (a list of items, or a mapping with ``items``); raises :class:`CartError` with locations."""
+    """Validate a catalog: a list of items (or a mapping with ``items``), or a YAML/JSON path or text holding one.
+
+    Raises :class:`CartError` with every problem's location (:class:`InputError` for an unreadable file).
+    """
+    if isinstance(catalog, (str, Path)):
+        catalog = load_source(catalog)
     if isinstance(catalog, Document):
         catalog = catalog.data
     base: Loc = ()
