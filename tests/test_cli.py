@@ -52,10 +52,10 @@ def test_receipt_says_how_much_more_to_spend(tmp_path: Path) -> None:
         "at: '2016-11-11T10:00'\nlines:\n  - {id: '1', shop: shop-a, item: bag, category: womenswear, price: '280.00', qty: 1}\n"
         "wallet: {coupons: [a-c20]}\nuse: [a-c20]\n", encoding="utf-8")  # fmt: skip
     _, out, _ = run("quote", "--config", str(D11 / "config.yaml"), "--cart", str(tmp_path / "c.yaml"), "--format", "text")
-    assert "再买 ¥20.00 可用满300减20" in out
+    assert "再买 ¥20.00 可享满300减20" in out
     _, out, _ = run("quote", "--config", str(D11 / "config.yaml"), "--cart", str(tmp_path / "c.yaml"),
                     "--format", "text", "--locale", "en_US")  # fmt: skip
-    assert "spend ¥20.00 more for 300-20" in out
+    assert "spend ¥20.00 more for ¥20 off ¥300" in out
 
 
 def test_invalid_cart_exits_1_with_file_line_col(tmp_path: Path) -> None:
@@ -146,3 +146,52 @@ def test_json_duplicate_keys_are_refused_with_their_line(tmp_path: Path) -> None
     cart.write_text('{"lines": [],\n "lines": []}\n', encoding="utf-8")
     code, _, err = run("quote", "--config", str(D11 / "config.yaml"), "--cart", str(cart))
     assert code == 2 and err.startswith(f"{cart}:2:")
+
+
+def test_dash_reads_the_cart_the_config_and_refunds_from_standard_input(tmp_path: Path) -> None:
+    cart = (D11 / "cart.yaml").read_text(encoding="utf-8")
+    res = CliRunner().invoke(main, ["quote", "--config", str(D11 / "config.yaml"), "--cart", "-"], input=cart)
+    assert res.exit_code == 0, res.stderr
+    order = res.stdout
+    assert json.loads(order)["payable"] == "2893.00"
+    res = CliRunner().invoke(main, ["quote", "--config", "-", "--cart", str(D11 / "cart.yaml")],
+                             input=(D11 / "config.yaml").read_text(encoding="utf-8"))  # fmt: skip
+    assert res.exit_code == 0 and json.loads(res.stdout)["payable"] == "2893.00"
+    refunds = "refunds:\n  - {line: '5', qty: 1, closed_at: '2016-11-11T20:00'}\n"
+    saved = tmp_path / "order.json"
+    saved.write_text(order, encoding="utf-8")
+    res = CliRunner().invoke(main, ["refund", "--config", str(D11 / "config.yaml"), "--order", str(saved),
+                                    "--refunds", "-"], input=refunds)  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    (tmp_path / "r.yaml").write_text(refunds, encoding="utf-8")
+    res2 = CliRunner().invoke(main, ["refund", "--config", str(D11 / "config.yaml"), "--order", "-",
+                                     "--refunds", str(tmp_path / "r.yaml")], input=order)  # fmt: skip
+    assert res2.exit_code == 0 and res2.stdout == res.stdout
+    assert json.loads(res.stdout)["refunds"][0]["amount"] == "1879.00"
+
+
+def test_a_bad_cart_on_standard_input_is_located_as_stdin() -> None:
+    bad = (D11 / "invalid" / "bad-cart.yaml").read_text(encoding="utf-8")
+    code, _, err = run_input(bad, "quote", "--config", str(D11 / "config.yaml"), "--cart", "-")
+    assert code == 1 and err.startswith("<stdin>:2:71: amount '1.234'")
+
+
+def test_standard_input_is_read_once_per_command() -> None:
+    code, _, err = run_input("{}", "quote", "--config", "-", "--cart", "-")
+    assert code == 2 and err.startswith("<stdin>:1:1:")  # the config took standard input; it is no config
+
+
+def test_check_reads_standard_input() -> None:
+    text = (D11 / "config.yaml").read_text(encoding="utf-8")
+    code, _, err = run_input(text, "check", "-")
+    assert code == 0, err
+    code, _, err = run_input(text.replace("shop-a:", "shop-q:"), "check", "-")
+    assert code == 1 and re.search(r"<stdin>:\d+:\d+: unknown shop 'shop-a'", err)
+    code, _, err = run_input(text, "check", "-", "--against", "-")
+    assert code == 2 and "only one input" in err
+
+
+def run_input(stdin: str, *args: str) -> tuple[int, str, str]:
+    res = CliRunner().invoke(main, list(args), input=stdin)
+    assert "Traceback" not in res.output and "Traceback" not in res.stderr
+    return res.exit_code, res.stdout, res.stderr

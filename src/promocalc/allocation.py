@@ -25,3 +25,58 @@ def allocate(amount: int, weights: Sequence[int]) -> list[int]:
         for _, _, i in order[:left]:
             shares[i] += 1
     return shares
+
+
+Runs = list[tuple[int, int]]  # (value, count): ``count`` equal values in a row
+
+
+def runs_of(values: Sequence[int]) -> Runs:
+    """``values`` as runs of equal values, in order."""
+    out: Runs = []
+    for v in values:
+        if out and out[-1][0] == v:
+            out[-1] = (v, out[-1][1] + 1)
+        else:
+            out.append((v, 1))
+    return out
+
+
+def expand(runs: Runs) -> list[int]:
+    """The values of ``runs``, one per unit."""
+    return [v for v, n in runs for _ in range(n)]
+
+
+def allocate_runs(amount: int, weights: Runs) -> Runs:
+    """:func:`allocate` over weights given as runs, answered as runs, in time linear in the runs.
+
+    Exactly ``runs_of(allocate(amount, expand(weights)))``: units of one run share a floor and a
+    remainder, so the left-over fen go to whole runs in remainder order, first units first within a run.
+    """
+    total = sum(w * n for w, n in weights)
+    units = sum(n for _, n in weights)
+    if total <= 0 or amount == 0:
+        return [(0, units)] if units else []
+    base = [amount * w // total for w, _ in weights]
+    left = amount - sum(b * n for b, (_, n) in zip(base, weights))
+    extra = [0] * len(weights)
+    if left:
+        starts = []
+        pos = 0
+        for _, n in weights:
+            starts.append(pos)
+            pos += n
+        order = sorted(range(len(weights)), key=lambda k: (-(amount * weights[k][0] % total), -weights[k][0], starts[k]))
+        for k in order:
+            if not left:
+                break
+            extra[k] = min(left, weights[k][1])
+            left -= extra[k]
+    out: Runs = []
+    for b, e, (_, n) in zip(base, extra, weights):
+        for v, c in ((b + 1, e), (b, n - e)):
+            if c:
+                if out and out[-1][0] == v:
+                    out[-1] = (v, out[-1][1] + c)
+                else:
+                    out.append((v, c))
+    return out

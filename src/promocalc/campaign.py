@@ -10,13 +10,14 @@ from pydantic import ValidationError
 
 from .engine.compile import Compiled
 from .engine.pricer import price_cart
-from .errors import ConfigError, Problem, raise_problems
+from .errors import CartError, ConfigError, Problem, raise_problems
 from .io.documents import Document, load_source
 from .model.cart import Cart, parse_cart
 from .model.config import CampaignInfo, Config
 from .model.semantics import check_references
+from . import record
 from .quote import Quote
-from .timeutil import parse_time
+from .timeutil import MAX_EPOCH, MAX_YEAR, MIN_EPOCH, MIN_YEAR, parse_time
 
 
 def validation_problems(err: ValidationError) -> list[Problem]:
@@ -64,18 +65,32 @@ class Campaign:
     >>> campaign.quote(cart).payable                             # doctest: +SKIP
     """
 
-    __slots__ = ("_c", "config", "source")
+    __slots__ = ("_c", "_fp", "_key", "config", "source")
 
-    def __init__(self, config: Config, source: str = "<config>") -> None:
+    def __init__(self, config: Config, source: str = "<config>", signing_key: str | bytes | None = None) -> None:
         object.__setattr__(self, "config", config)
         object.__setattr__(self, "source", source)
         object.__setattr__(self, "_c", Compiled(config))
+        object.__setattr__(self, "_key", record.signing_key(signing_key))
+        object.__setattr__(self, "_fp", None)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("a Campaign is immutable")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Campaign, (self.config, self.source))
+        return (Campaign, (self.config, self.source, self._key))
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the compiled config: an order record names it, and refunds check it."""
+        if self._fp is None:
+            object.__setattr__(self, "_fp", record.fingerprint(self.config))
+        return self._fp  # type: ignore[return-value]
+
+    @property
+    def sealed(self) -> bool:
+        """Whether this campaign seals its quotes and accepts only sealed order records."""
+        return self._key is not None
 
     @property
     def id(self) -> str:
@@ -96,10 +111,21 @@ class Campaign:
         if c.at is not None:
             t = c.at
         elif at is not None:
-            t = parse_time(at, self._c.tz) if not isinstance(at, (int, float)) else float(at)
+            t = self._time(at)
         else:
             t = time.time()
-        return Quote(self._c, price_cart(self._c, c, t))
+        return Quote(self._c, price_cart(self._c, c, t), (self.fingerprint, self._key))
+
+    def _time(self, at: Any) -> float:
+        """A checkout time given outside the cart: ISO text, a datetime, or epoch seconds in range."""
+        try:
+            if isinstance(at, (int, float)) and not isinstance(at, bool):
+                if not MIN_EPOCH <= at <= MAX_EPOCH:
+                    raise ValueError(f"time {at!r} is outside the years {MIN_YEAR}-{MAX_YEAR}")
+                return float(at)
+            return parse_time(at, self._c.tz)
+        except ValueError as e:
+            raise CartError(f"at: {e}", [Problem("time", ("at",), str(e))]) from None
 
     def refund(self, order: Any, refunds: Any, policy: str | None = None) -> Any:
         """Apply refunds to an order (a :class:`Quote` or its JSON/dict); see :mod:`promocalc.refunds`."""
@@ -115,12 +141,14 @@ class Campaign:
         shops: Mapping[str, Any] | None = None,
         categories: Mapping[str, Any] | None = None,
         promotions: Iterable[Any] = (),
+        signing_key: str | bytes | None = None,
         **settings: Any,
     ) -> Campaign:
         """Compose a campaign from :mod:`promocalc.rules` objects (or plain mappings) and compile it.
 
         ``campaign`` is the campaign id (with ``settings`` such as ``timezone``, ``ruleset``,
-        ``calendar``, ``name``) or a :class:`~promocalc.rules.CampaignInfo`. Raises
+        ``calendar``, ``name``) or a :class:`~promocalc.rules.CampaignInfo`; ``signing_key`` is as for
+        :func:`load`. Raises
         :class:`ConfigError` listing every problem, located by path (``promotions[2].shop``).
 
         >>> from promocalc.rules import Shop, ShopReduction
@@ -138,19 +166,21 @@ class Campaign:
             promocalc=1, campaign=info, shops=dict(shops or {}), categories=dict(categories or {}),
             promotions=list(promotions),
         )  # fmt: skip
-        return load(cfg)
+        return load(cfg, signing_key)
 
     def __repr__(self) -> str:
         return f"<Campaign {self._c.id} {len(self._c.promos)} promotions, {len(self._c.shops)} shops>"
 
 
-def load(source: Any) -> Campaign:
+def load(source: Any, signing_key: str | bytes | None = None) -> Campaign:
     """Load and compile a campaign config from a path, YAML/JSON text, or a mapping.
 
     A :class:`~promocalc.rules.CampaignConfig` (built from :mod:`promocalc.rules` objects) is checked
     for its references and compiled as it is.
 
-    Raises :class:`ConfigError` listing every problem, or :class:`InputError` for unreadable input.
+    With ``signing_key`` (at least 16 bytes), every quote carries a ``seal`` and refunds accept only
+    order records whose seal verifies. Raises :class:`ConfigError` listing every problem, or
+    :class:`InputError` for unreadable input.
     """
     if isinstance(source, Config):
         doc = Document(source.to_dict(), "<python>", {})
@@ -167,4 +197,4 @@ def load(source: Any) -> Campaign:
             e.document = doc  # type: ignore[attr-defined]
             raise
     assert cfg is not None
-    return Campaign(cfg, doc.name)
+    return Campaign(cfg, doc.name, signing_key)

@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 invalid cart / refunds / config problems, 2 unusable in
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -14,10 +15,11 @@ from typing import Any
 import click
 
 from .errors import CartError, ConfigError, InputError, PromocalcError
-from .io.documents import Document, read_file
+from .io.documents import STDIN, Document, read_file
 from .io.report import located
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+KEY_VARIABLE = "PROMOCALC_SIGNING_KEY"  # when set, quotes are sealed and refunds accept only sealed records
 
 
 class Failure(Exception):
@@ -63,7 +65,13 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def read(path: str) -> Document:
-    """Read a YAML/JSON file or fail with exit 2."""
+    """Read a YAML/JSON file (``-``: standard input, once per command) or fail with exit 2."""
+    if path == STDIN:
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            if ctx.meta.get("promocalc.stdin"):
+                raise Failure(["promocalc: only one input can come from standard input ('-')"], EXIT_UNUSABLE)
+            ctx.meta["promocalc.stdin"] = True
     try:
         return read_file(path)
     except InputError as e:
@@ -76,9 +84,20 @@ def load_campaign(path: str) -> Any:
 
     doc = read(path)
     try:
-        return load(doc)
+        return load(doc, signing_key=os.environ.get(KEY_VARIABLE) or None)
     except ConfigError as e:
         raise report(e, doc, EXIT_UNUSABLE) from None
+    except (TypeError, ValueError) as e:
+        raise Failure([f"promocalc: {KEY_VARIABLE}: {e}"], EXIT_UNUSABLE) from None
+
+
+def _locale(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .locale import normalize_locale
+
+    try:
+        return normalize_locale(value)
+    except PromocalcError as e:
+        raise click.BadParameter(str(e)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,12 +110,18 @@ def main() -> None:
 @click.option("--config", "config_path", required=True, help="Campaign config (YAML or JSON).")
 @click.option("--cart", "cart_path", required=True, help="Cart to price (YAML or JSON).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
-@click.option("--locale", type=click.Choice(["zh_CN", "en_US"]), default="zh_CN", show_default=True)
+@click.option("--locale", default="zh_CN", show_default=True, callback=_locale, metavar="LOCALE",
+              help="Receipt language: zh_CN (zh-CN, zh) or en_US (en-US, en).")
 @click.option("--at", default=None, help="Checkout time when the cart has none (ISO 8601).")
 @guarded
 def quote(config_path: str, cart_path: str, fmt: str, locale: str, at: str | None) -> None:
     """Price one cart; the JSON quote (or a receipt) goes to stdout."""
     campaign = load_campaign(config_path)
+    if at is not None:
+        try:
+            campaign._time(at)
+        except CartError as e:
+            raise Failure([f"promocalc: --at: {e.problems[0].message}"], EXIT_UNUSABLE) from None
     doc = read(cart_path)
     try:
         q = campaign.quote(doc.data, at=at)
@@ -113,10 +138,12 @@ def quote(config_path: str, cart_path: str, fmt: str, locale: str, at: str | Non
 @click.option("--order", "order_path", required=True, help="The order record: a quote as JSON.")
 @click.option("--refunds", "refunds_path", required=True, help="Refund request (YAML or JSON).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
-@click.option("--locale", type=click.Choice(["zh_CN", "en_US"]), default="zh_CN", show_default=True)
+@click.option("--locale", default="zh_CN", show_default=True, callback=_locale, metavar="LOCALE",
+              help="Receipt language: zh_CN (zh-CN, zh) or en_US (en-US, en).")
+@click.option("--out", "out_path", default=None, help="Write the updated order record (with its refund history) here.")
 @guarded
-def refund(config_path: str, order_path: str, refunds_path: str, fmt: str, locale: str) -> None:
-    """Apply refunds to an order; the refund result goes to stdout."""
+def refund(config_path: str, order_path: str, refunds_path: str, fmt: str, locale: str, out_path: str | None) -> None:
+    """Apply refunds to an order; the refund result goes to stdout, the updated record to --out."""
     campaign = load_campaign(config_path)
     order = read(order_path)
     req = read(refunds_path)
@@ -125,6 +152,12 @@ def refund(config_path: str, order_path: str, refunds_path: str, fmt: str, local
     except CartError as e:
         doc = getattr(e, "document", None) or req
         raise report(e, doc, EXIT_INVALID) from None
+    if out_path is not None:
+        try:
+            with open(out_path, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(result.order, ensure_ascii=False, indent=1) + "\n")
+        except OSError as e:
+            raise Failure([f"{out_path}:1:1: cannot write the updated order: {e.strerror or e}"], EXIT_UNUSABLE) from None
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:

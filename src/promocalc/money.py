@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from fractions import Fraction
 
-_MONEY_RE = re.compile(r"^\s*(-?)(\d{1,15})(?:\.(\d{0,2}))?\s*$")
+_MONEY_RE = re.compile(r"^[ \t]*(-?)([0-9]{1,15})(?:\.([0-9]{0,2}))?[ \t]*\Z")  # ASCII digits only: "１９９" is not money
 MAX_FEN = 10**17  # a billion billion yuan: anything larger is hostile input
 
 
@@ -29,7 +29,7 @@ def to_fen(value: object, *, allow_negative: bool = False) -> int:
     if isinstance(value, str):
         m = _MONEY_RE.match(value)
         if m is None:
-            if re.match(r"^\s*-?\d+\.\d{3,}\s*$", value):
+            if re.match(r"^[ \t]*-?[0-9]+\.[0-9]{3,}[ \t]*\Z", value):
                 raise MoneyError(f"amount {value!r} has more than two decimals")
             raise MoneyError(f"amount {value!r} is not a number of yuan like '199.00'")
         sign, whole, frac = m.groups()
@@ -42,6 +42,8 @@ def to_fen(value: object, *, allow_negative: bool = False) -> int:
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise MoneyError(f"amount {value} is not finite")
+        if abs(value.adjusted()) > 20:  # before any arithmetic: 1e999999999 would overflow the context
+            raise MoneyError(f"amount {value} is out of range")
         try:
             scaled = value.scaleb(2)
             if scaled != scaled.to_integral_value():
@@ -49,7 +51,7 @@ def to_fen(value: object, *, allow_negative: bool = False) -> int:
             if abs(value.adjusted()) > 20:
                 raise MoneyError(f"amount {value} is out of range")
             fen = int(scaled)
-        except InvalidOperation:
+        except ArithmeticError:
             raise MoneyError(f"amount {value} is out of range") from None
     elif isinstance(value, float):
         raise MoneyError(f"amount {value!r} is a float; write money as a string like '199.00' or a Decimal")

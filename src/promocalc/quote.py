@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import html
 import json
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from .allocation import allocate
+from .allocation import Runs, allocate_runs, runs_of
 from .engine.compile import Compiled
 from .engine.compiled import LAYER_NAMES
 from .engine.context import Applied, Skipped
 from .engine.pricer import Priced
 from .money import fmt
+from .record import seal, units_json
 
 LAYERS = ("item", "shop", "coupon", "platform")
 
@@ -24,9 +24,10 @@ class Quote:
     __slots__ = ("_camp", "_p", "subtotal", "payable", "discount", "deposit_paid", "postage", "optimal",
                  "line_payables", "__dict__")  # fmt: skip
 
-    def __init__(self, camp: Compiled, priced: Priced) -> None:
+    def __init__(self, camp: Compiled, priced: Priced, stamp: tuple[str, bytes | None] | None = None) -> None:
         self._camp = camp
         self._p = priced
+        self._stamp = stamp  # (fingerprint of the config, signing key or None): what makes the quote a record
         ctx = priced.ctx
         run = priced.run
         dep = ctx.dep
@@ -98,9 +99,16 @@ class Quote:
 
     def units(self, i: int) -> list[int]:
         """The frozen per-unit amounts of line ``i`` (RULES 3): what each unit cost the buyer in all."""
+        return [v for v, n in self.unit_runs(i) for _ in range(n)]
+
+    def _weights(self, i: int) -> Runs:
+        w = self._p.ctx.unit_w[i]
+        return runs_of(w) if w else [(1, self._p.ctx.lines[i].qty)]
+
+    def unit_runs(self, i: int) -> Runs:
+        """:meth:`units` as runs ``(amount, count)`` of equal amounts, without one entry per unit."""
         ctx = self._p.ctx
-        total = self.line_payables[i] + ctx.dep[i]
-        return allocate(total, ctx.unit_w[i] or [1] * ctx.lines[i].qty)
+        return allocate_runs(self.line_payables[i] + ctx.dep[i], self._weights(i))
 
     def lowest_unit_price(self, i: int) -> int:
         """RULES 9: the lowest unit amount of line ``i`` after only the instruments that count."""
@@ -113,7 +121,7 @@ class Quote:
             if a.promo.layer > 1 and not a.promo.counts_lowest:
                 back += a.shares.get(i, 0)
         total = self.line_payables[i] + ctx.dep[i] + back
-        return min(allocate(total, ctx.unit_w[i] or [1] * ctx.lines[i].qty))
+        return min(v for v, _ in allocate_runs(total, self._weights(i)))
 
     def funding(self) -> dict[str, tuple[int, int]]:
         """Per shop: (merchant-funded, platform-funded) discount in fen, every layer counted."""
@@ -147,9 +155,11 @@ class Quote:
                 "subtotal": fmt(self._line_subtotal(i)),
                 "discounts": {name: fmt(per[k]) for k, name in enumerate(LAYERS)},
                 "payable": fmt(self.line_payables[i]),
-                "units": [fmt(u) for u in self.units(i)],
+                "units": units_json(self.unit_runs(i), ln.qty),
                 "lowest_unit_price": fmt(self.lowest_unit_price(i)),
             }  # fmt: skip
+            if ln.title is not None:
+                d["title"] = ln.title
             if ln.presale is not None:
                 if ln.presale.deposit_stage:
                     d["stage"] = "deposit"
@@ -192,6 +202,10 @@ class Quote:
         out["not_applied"] = [_skipped_json(s) for s in self.not_applied]
         if self.optimal is not None:
             out["optimal"] = self.optimal
+        if self._stamp is not None:
+            out["fingerprint"] = self._stamp[0]
+            if self._stamp[1] is not None:
+                out["seal"] = seal(out, self._stamp[1])
         return out
 
     def to_json(self, indent: int | None = 1) -> str:
@@ -199,32 +213,22 @@ class Quote:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def to_text(self, locale: str = "zh_CN") -> str:
-        """The quote as a receipt a person reads (``zh_CN`` or ``en_US``)."""
+        """The quote as a receipt a person reads, in ``zh_CN`` or ``en_US`` (``zh-CN``, ``zh``, ``en``… also do).
+
+        Any other locale raises :class:`~promocalc.PromocalcError` naming the supported ones.
+        """
         from .receipt import render_quote
 
-        return render_quote(self.to_dict(), locale, {s.promo.id: s.tiers for s in self.not_applied})
+        return render_quote(self, locale)
+
+    def to_html(self, locale: str = "zh_CN") -> str:
+        """The quote as HTML: a table of the lines and each layer's discount, then the receipt."""
+        from .receipt import quote_table
+
+        return quote_table(self, locale)
 
     def _repr_html_(self) -> str:
-        d = self.to_dict()
-        rows = "".join(
-            f"<tr><td>{html.escape(ln['id'])}</td><td>{html.escape(ln['shop'])}</td><td>{html.escape(ln['item'])}</td>"
-            f"<td>{ln['subtotal']}</td>" + "".join(f"<td>{ln['discounts'][k]}</td>" for k in LAYERS)
-            + f"<td><b>{ln['payable']}</b></td></tr>"
-            for ln in d["lines"]
-        )
-        skipped = "".join(
-            f"<li><code>{html.escape(s['id'])}</code>: {html.escape(s['reason'])}"
-            + (f" (gap ¥{s['gap']})" if "gap" in s else "") + "</li>"
-            for s in d["not_applied"]
-        )
-        return (
-            f"<div><b>Quote</b> {html.escape(d['campaign'])}: subtotal ¥{d['subtotal']}, discount ¥{d['discount']}, "
-            f"postage ¥{d['postage']}, <b>payable ¥{d['payable']}</b>"
-            "<table><tr><th>line</th><th>shop</th><th>item</th><th>subtotal</th><th>item</th><th>shop</th>"
-            f"<th>coupon</th><th>platform</th><th>payable</th></tr>{rows}</table>"
-            + (f"<details><summary>not applied</summary><ul>{skipped}</ul></details>" if skipped else "")
-            + "</div>"
-        )
+        return self.to_html()
 
     def __repr__(self) -> str:
         return f"<Quote payable={fmt(self.payable)} discount={fmt(self.discount)} lines={len(self.line_payables)}>"

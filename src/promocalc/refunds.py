@@ -1,20 +1,28 @@
-"""Refunds and returns (RULES 10): unwind any refund sequence exactly, return instruments only by the rules.
+"""Refunds and returns: unwind any refund sequence exactly, return instruments only by the rules.
 
-The quote is the order record: its frozen per-unit amounts (``units``) drive every refund. A refund list
-is checked whole before anything is applied; a list that cannot be applied is rejected with every problem.
+The quote is the order record: its frozen per-unit amounts (``units``) drive every refund. The record is
+read strictly and checked (see :mod:`promocalc.record`) before anything is applied. The refunds it already
+holds (its ``refunds`` history) are replayed first, so every rule sees the whole history; then the new
+list is checked whole and applied. A list that cannot be applied is rejected with every problem.
+
+The result's ``order`` is the updated record: a service must store it in place of the old one, or the
+next refund would be computed as if this one never happened (and could pay the same units twice).
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .allocation import allocate
-from .errors import CartError, Loc, Problem, raise_problems
+from .allocation import Runs, allocate_runs
+from .errors import CartError, Loc, Problem
 from .io.documents import Document
-from .locale import money, text
+from .model.cart import MAX_QTY
+from .model.fields import has_control, shown, unknown_fields
 from .money import MoneyError, fmt, to_fen
 from .quote import Quote
+from .record import Order, OrderLine, read_order, seal
 from .timeutil import in_any, parse_time
 
 if TYPE_CHECKING:
@@ -22,44 +30,112 @@ if TYPE_CHECKING:
 
 POLICIES = ("proportional", "clawback")
 STAGES = ("in_sale", "after_sale")
+REQUEST_FIELDS = ("refunds", "policy")
+REFUND_FIELDS = ("id", "line", "qty", "amount", "stage", "closed_at")
+MAX_REFUNDS = 10_000  # refunds in one request
+
+
+def _take(left: Runs, q: int) -> Runs:
+    """Remove the first ``q`` units of ``left`` (in place) and return them."""
+    taken: Runs = []
+    while q:
+        v, n = left[0]
+        k = min(n, q)
+        taken.append((v, k))
+        if k == n:
+            left.pop(0)
+        else:
+            left[0] = (v, n - k)
+        q -= k
+    return taken
+
+
+def _zip(a: Runs, b: Runs) -> list[tuple[int, int, int]]:
+    """Two run lists over the same units, walked together: ``(value_a, value_b, count)``."""
+    out = []
+    i = j = 0
+    na = a[0][1] if a else 0
+    nb = b[0][1] if b else 0
+    while i < len(a) and j < len(b):
+        k = min(na, nb)
+        out.append((a[i][0], b[j][0], k))
+        na -= k
+        nb -= k
+        if not na:
+            i += 1
+            na = a[i][1] if i < len(a) else 0
+        if not nb:
+            j += 1
+            nb = b[j][1] if j < len(b) else 0
+    return out
+
+
+def _merge(pairs: list[tuple[int, int]]) -> Runs:
+    out: Runs = []
+    for v, n in pairs:
+        if n:
+            if out and out[-1][0] == v:
+                out[-1] = (v, out[-1][1] + n)
+            else:
+                out.append((v, n))
+    return out
+
+
+def _split(runs: Runs, counts: list[int]) -> list[Runs]:
+    """Cut ``runs`` into consecutive pieces of ``counts`` units."""
+    rest = list(runs)
+    return [_take(rest, c) for c in counts]
+
+
+def _head(runs: Runs, q: int) -> int:
+    """The sum of the first ``q`` units of ``runs``."""
+    total = 0
+    for v, n in runs:
+        if q <= 0:
+            break
+        k = min(n, q)
+        total += v * k
+        q -= k
+    return total
 
 
 class _Line:
-    __slots__ = ("id", "pos", "shop", "units", "left", "deposit", "a1", "shop_share", "refunded_units", "stages",
-                 "last_closed")  # fmt: skip
+    __slots__ = ("id", "pos", "shop", "item", "category", "qty", "units", "left", "deposit", "paid", "a1_runs",
+                 "share_runs", "refunded_units", "stages", "last_closed", "claw")  # fmt: skip
 
-    def __init__(self, id: str, pos: int, shop: str, units: list[int], deposit: int, a1: int, shop_share: int) -> None:
-        self.id = id
-        self.pos = pos
-        self.shop = shop
-        self.units = units  # frozen at checkout
-        self.left = list(units)  # what each unit still has paid
-        self.deposit = deposit  # per unit, for presale lines
-        self.a1 = a1
-        self.shop_share = shop_share
+    def __init__(self, src: OrderLine) -> None:
+        self.id = src.id
+        self.pos = src.pos
+        self.shop = src.shop
+        self.item = src.item
+        self.category = src.category
+        self.qty = src.qty
+        self.units = src.units  # frozen at checkout
+        self.left: Runs = list(src.units)  # what each unit not yet refunded still has paid
+        self.deposit = src.deposit // src.qty  # per unit, for presale lines
+        self.paid = src.payable + src.deposit
+        a1 = src.subtotal - src.discounts["item"]
+        self.a1_runs = allocate_runs(a1, src.units) if self.paid else [(a1 // self.qty, self.qty)]
+        self.share_runs = allocate_runs(src.discounts["shop"], src.units) if self.paid else [(0, self.qty)]
         self.refunded_units = 0
         self.stages: set[str] = set()
         self.last_closed: float | None = None
-
-    @property
-    def paid(self) -> int:
-        return sum(self.units)
+        self.claw = 0  # clawback: frozen amount plus shop share of the units still kept
 
     @property
     def remaining(self) -> int:
-        return sum(self.left)
+        return sum(v * n for v, n in self.left)
 
     @property
     def full(self) -> bool:
-        return self.refunded_units == len(self.units) or self.remaining == 0
+        return self.refunded_units == self.qty or self.remaining == 0
 
 
 class _Instrument:
-    __slots__ = ("id", "kind", "layer", "lines", "vouchers", "shares")
+    __slots__ = ("id", "layer", "lines", "vouchers", "shares")
 
-    def __init__(self, id: str, kind: str, layer: str, shares: dict[str, int], vouchers: int | None) -> None:
+    def __init__(self, id: str, layer: str, shares: dict[str, int], vouchers: int | None) -> None:
         self.id = id
-        self.kind = kind
         self.layer = layer
         self.shares = shares
         self.lines = set(shares)
@@ -68,25 +144,28 @@ class _Instrument:
 
 class RefundResult:
     """The outcome of a refund list: one entry per refund, the total, what each line still has paid,
-    and the instruments returned (vouchers as a count, coupons as ``count: 1``, the allowance as an amount)."""
+    the instruments returned (vouchers as a count, coupons as ``count: 1``, the allowance as an amount),
+    and ``order``, the updated order record to store and refund against next time."""
 
     def __init__(self, entries: list[dict[str, Any]], total: int, remaining: dict[str, int],
-                 returned: list[dict[str, Any]], not_returned: list[dict[str, Any]], policy: str) -> None:  # fmt: skip
+                 returned: list[dict[str, Any]], not_returned: list[dict[str, Any]], policy: str,
+                 labels: dict[str, str] | None = None, campaign_name: str = "",
+                 order: dict[str, Any] | None = None) -> None:  # fmt: skip
+        self.labels = labels or {}  # line and instrument ids -> what a receipt calls them
+        self.campaign_name = campaign_name
         self.entries = entries
         self.total = total
         self.remaining = remaining
         self.returned = returned
         self.not_returned = not_returned
         self.policy = policy
+        self.order = order
 
     def to_dict(self) -> dict[str, Any]:
-        """The FORMATS.md refund result shape (money as two-decimal strings)."""
-        entries = []
-        for e in self.entries:
-            d = {k: (fmt(v) if k in ("amount", "deposit", "postage") else v) for k, v in e.items() if not k.startswith("_")}
-            entries.append(d)
+        """The refund result shape (money as two-decimal strings), with the updated ``order``."""
+        entries = [_entry_json(e) for e in self.entries]
         returned = [{k: (fmt(v) if k == "amount" else v) for k, v in r.items()} for r in self.returned]
-        return {
+        out = {
             "policy": self.policy,
             "refunds": entries,
             "total": fmt(self.total),
@@ -94,6 +173,9 @@ class RefundResult:
             "returned": returned,
             "not_returned": self.not_returned,
         }
+        if self.order is not None:
+            out["order"] = self.order
+        return out
 
     def to_json(self) -> str:
         """The result as JSON text."""
@@ -101,134 +183,245 @@ class RefundResult:
 
     def to_text(self, locale: str = "zh_CN") -> str:
         """Plain words for a customer-service agent: per refund what goes back, and whether instruments return."""
-        out = [f"{text(locale, 'refund')} ({text(locale, 'policy')}: {self.policy})"]
-        for e in self.entries:
-            what = f"{e['qty']} {text(locale, 'units')}" if "qty" in e else text(locale, "compensation")
-            extra = ""
-            if e.get("deposit"):
-                extra += f", {text(locale, 'deposit_paid')} {money(e['deposit'], locale)}"
-            if e.get("postage"):
-                extra += f", {text(locale, 'postage')} {money(e['postage'], locale)}"
-            out.append(f"  {e['line']}: {what} → {text(locale, 'refunded')} {money(e['amount'], locale)}{extra} [{e['stage']}]")
-        out.append(f"{text(locale, 'total')} {money(self.total, locale)}")
-        out.append(f"{text(locale, 'remaining')}: " + ", ".join(f"{k} {money(v, locale)}" for k, v in self.remaining.items()))
-        for r in self.returned:
-            n = text(locale, "returned_amount", amount=money(r["amount"], locale)) if "amount" in r else text(
-                locale, "returned_count", n=r.get("vouchers", r.get("count", 1)))
-            out.append(f"  ✓ {r['id']}: {text(locale, 'returned')} {n}")
-        for r in self.not_returned:
-            out.append(f"  ✗ {r['id']}: {text(locale, 'not_returned')} — {text(locale, r['reason'])}")
-        return "\n".join(out) + "\n"
+        from .receipt import render_refund
+
+        return render_refund(self, locale)
+
+    def to_html(self, locale: str = "zh_CN") -> str:
+        """The refund receipt as an HTML table."""
+        from .receipt import refund_table
+
+        return refund_table(self, locale)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
     def __repr__(self) -> str:
         return f"<RefundResult total={fmt(self.total)} refunds={len(self.entries)}>"
 
 
-def _record(order: Any) -> dict[str, Any]:
+def _entry_json(e: dict[str, Any]) -> dict[str, Any]:
+    return {k: (fmt(v) if k in ("amount", "deposit", "postage") else v) for k, v in e.items() if not k.startswith("_")}
+
+
+def _record(order: Any) -> tuple[dict[str, Any], Document | None]:
+    doc = None
     if isinstance(order, Quote):
-        return order.to_dict()
+        return order.to_dict(), None
     if isinstance(order, Document):
+        doc = order
         order = order.data
-    if isinstance(order, str):
+    elif isinstance(order, str):
         from .io.documents import load_source
 
-        order = load_source(order).data
+        doc = load_source(order)
+        order = doc.data
     if not isinstance(order, dict):
-        raise CartError("the order must be a quote (mapping)", [Problem("type", (), "the order must be a quote mapping")])
-    return order
+        err = CartError("the order must be a quote (mapping)", [Problem("type", (), "the order must be a quote mapping")])
+        err.document = doc  # type: ignore[attr-defined]
+        raise err
+    return order, doc
 
 
-def _money(v: Any, loc: Loc, problems: list[Problem]) -> int:
-    try:
-        return to_fen(v)
-    except MoneyError as e:
-        problems.append(Problem("money", loc, str(e)))
-        return 0
-
-
-def _parse_order(rec: dict[str, Any]) -> tuple[list[_Line], list[_Instrument], dict[str, int], str | None]:
-    problems: list[Problem] = []
-    lines: list[_Line] = []
-    raw_lines = rec.get("lines")
-    if not isinstance(raw_lines, list) or not raw_lines:
-        raise CartError("order has no lines", [Problem("missing", ("lines",), "the order record has no lines")])
-    for i, ln in enumerate(raw_lines):
-        loc: Loc = ("lines", i)
-        if not isinstance(ln, dict) or not all(k in ln for k in ("id", "shop", "units")):
-            problems.append(Problem("missing", loc, "an order line needs id, shop and units"))
-            continue
-        units = ln["units"]
-        if not isinstance(units, list) or not units:
-            problems.append(Problem("type", loc + ("units",), "units must be a non-empty list of amounts"))
-            continue
-        fen = [_money(u, loc + ("units", j), problems) for j, u in enumerate(units)]
-        qty = len(fen)
-        deposit_total = _money(ln.get("deposit_paid", 0), loc + ("deposit_paid",), problems)
-        disc = ln.get("discounts") or {}
-        subtotal = _money(ln.get("subtotal", "0"), loc + ("subtotal",), problems)
-        item_off = _money(disc.get("item", 0), loc + ("discounts", "item"), problems)
-        shop_share = _money(disc.get("shop", 0), loc + ("discounts", "shop"), problems)
-        lines.append(_Line(str(ln["id"]), i, str(ln["shop"]), fen, deposit_total // qty, subtotal - item_off, shop_share))
-    instruments = []
-    for k, a in enumerate(rec.get("applied") or []):
-        if not isinstance(a, dict) or "id" not in a:
-            problems.append(Problem("type", ("applied", k), "an applied entry needs an id"))
-            continue
-        shares = {str(lid): _money(v, ("applied", k, "lines", lid), problems) for lid, v in (a.get("lines") or {}).items()}
-        instruments.append(_Instrument(str(a["id"]), str(a.get("kind", "")), str(a.get("layer", "")), shares, a.get("vouchers")))
-    postage = {}
-    for k, s in enumerate(rec.get("shops") or []):
-        if isinstance(s, dict) and "id" in s:
-            postage[str(s["id"])] = _money(s.get("postage", 0), ("shops", k, "postage"), problems)
-    raise_problems(CartError, problems)
-    return lines, instruments, postage, rec.get("at")
+def _fail(problems: list[Problem], doc: Document | None) -> None:
+    """Raise :class:`CartError` for ``problems`` if any, located in ``doc``."""
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        err = CartError(f"{errors[0].path()}: {errors[0].message}{more}", problems)
+        err.document = doc  # type: ignore[attr-defined]
+        raise err
 
 
 def apply_refunds(campaign: Campaign, order: Any, refunds: Any, policy: str | None = None) -> RefundResult:
-    """Apply a refund list to an order record; see the module docstring. Raises :class:`CartError`."""
-    rec = _record(order)
-    lines, instruments, postage, at = _parse_order(rec)
+    """Apply a refund list on top of an order record's history; see the module docstring. Raises :class:`CartError`."""
+    rec, order_doc = _record(order)
     comp = campaign._c
+    parsed, problems = read_order(rec, comp, campaign.fingerprint, campaign._key, MAX_QTY)
+    _fail(problems, order_doc)
+    req_doc = refunds if isinstance(refunds, Document) else None
     if isinstance(refunds, Document):
         refunds = refunds.data
+    problems = []
     if isinstance(refunds, dict):
+        unknown_fields(refunds, REQUEST_FIELDS, (), problems)
         policy = policy or refunds.get("policy")
         items = refunds.get("refunds")
         base: Loc = ("refunds",)
     else:
         items = refunds
         base = ()
+    past = [h.get("policy") for h in parsed.history]
+    if policy is None and past:
+        policy = past[0]
     policy = policy or "proportional"
-    problems: list[Problem] = []
-    if policy not in POLICIES:
-        problems.append(Problem("value", ("policy",), f"policy {policy!r} is not one of {', '.join(POLICIES)}"))
+    if not isinstance(policy, str) or policy not in POLICIES:
+        problems.append(Problem("value", ("policy",), f"policy {shown(str(policy))!r} is not one of {', '.join(POLICIES)}"))
+        policy = "proportional"
     if not isinstance(items, list):
-        raise CartError("refunds must be a list", [Problem("type", base, "refunds must be a list of refunds")])
-    order_time = parse_time(at, comp.tz) if isinstance(at, str) else None
-    by_id = {ln.id: ln for ln in lines}
-    book = _Book(comp, lines, instruments, postage, policy)
-    # The order record is never touched: the lines here are this call's own copies. Each refund is
-    # checked against what the ones before it left, applied, and the whole list is rejected at the end
-    # if any of it could not be applied.
+        problems.append(Problem("type", base, "refunds must be a list of refunds"))
+        items = []
+    elif len(items) > MAX_REFUNDS:
+        problems.append(Problem("too_many", base, f"a request holds at most {MAX_REFUNDS} refunds"))
+        items = []
+    order_time = None
+    if parsed.at is not None:
+        try:
+            order_time = parse_time(parsed.at, comp.tz)
+        except ValueError as e:
+            _fail([Problem("time", ("at",), str(e))], order_doc)
+    book = _Book(comp, parsed, policy)
+    # the history first: each refund it holds must come out exactly as it was recorded
+    history_problems: list[Problem] = []
+    ids: set[str] = set()
+    for k, h in enumerate(parsed.history):
+        loc = ("refunds", k)
+        if h.get("policy", policy) != policy:
+            history_problems.append(Problem("policy_mismatch", loc + ("policy",),
+                                            f"the order's refunds were made under policy {shown(str(h.get('policy')))!r}, "
+                                            f"not {policy!r}"))  # fmt: skip
+            continue
+        want = {k: h[k] for k in ("id", "line", "qty", "stage", "closed_at") if k in h}
+        if "qty" not in h:
+            try:
+                want["amount"] = fmt(to_fen(h.get("amount")) - to_fen(h.get("postage", "0.00")))
+            except MoneyError as e:
+                history_problems.append(Problem("money", loc + ("amount",), str(e)))
+                continue
+        entry = book.request(want, loc, order_time, ids, history_problems, strict=False)
+        if entry is None:
+            continue
+        got = _entry_json(entry)
+        for f in ("amount", "deposit", "postage"):
+            if got.get(f) != h.get(f):
+                history_problems.append(Problem("order_inconsistent", loc + (f,),
+                                                f"refund {k} of the order's history records {f} {shown(str(h.get(f)))}, "
+                                                f"but it comes to {got.get(f)}"))  # fmt: skip
+    if history_problems:
+        _fail([Problem(p.type if p.type in ("order_inconsistent", "policy_mismatch") else "order_inconsistent",
+                       p.loc, p.message) for p in history_problems], order_doc)  # fmt: skip
+    before_returned, _ = _returns(comp, book.view(), book.instruments)
+    book.entries = []
     for j, r in enumerate(items):
-        loc = base + (j,)
+        book.request(r, base + (j,), order_time, ids, problems)
+    _fail(problems, req_doc)
+    lines = book.view()
+    returned, not_returned = _returns(comp, lines, book.instruments)
+    returned, not_returned = _new_returns(before_returned, returned, not_returned)
+    remaining = {ln.id: ln.remaining for ln in lines}
+    entries = book.entries
+    history = [dict(h) for h in parsed.history]
+    for e in entries:
+        h = _entry_json(e)
+        h["closed_at"] = datetime.fromtimestamp(e["_closed"], comp.tz).isoformat() if e["_closed"] is not None else None
+        h["policy"] = policy
+        history.append(h)
+    updated = dict(rec)
+    updated.pop("seal", None)
+    updated["refunds"] = history
+    if campaign._key is not None:
+        updated["seal"] = seal(updated, campaign._key)
+    return RefundResult(entries, sum(e["amount"] for e in entries), remaining, returned, not_returned, policy,
+                        _labels(comp, rec), comp.name or comp.id, updated)  # fmt: skip
+
+
+def _labels(comp: Any, rec: dict[str, Any]) -> dict[str, str]:
+    """What a refund receipt calls each line (its title, else its item) and each instrument (its name)."""
+    out = {p.id: p.name for p in comp.promos if p.name}
+    for ln in rec.get("lines") or []:
+        if isinstance(ln, dict) and "id" in ln:
+            label = ln.get("title") or ln.get("item")
+            if isinstance(label, str) and label:
+                out[str(ln["id"])] = label
+    return out
+
+
+def _new_returns(before: list[dict[str, Any]], after: list[dict[str, Any]],
+                 not_returned: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
+    """What this list returns: the history's earlier returns are not returned twice."""
+    had = {r["id"]: r for r in before}
+    out = []
+    for r in after:
+        old = had.get(r["id"])
+        if old is None:
+            out.append(r)
+        elif "amount" in r and r["amount"] > old["amount"]:
+            out.append({"id": r["id"], "amount": r["amount"] - old["amount"]})
+    return out, [r for r in not_returned if r["id"] not in had]
+
+
+class _Book:
+    """The running state of an order's refunds: per shop order what was paid and what went back."""
+
+    def __init__(self, comp: Any, order: Order, policy: str) -> None:
+        self.comp = comp
+        self.policy = policy
+        self.lines = [_Line(x) for x in order.lines]
+        self.by_id = {ln.id: ln for ln in self.lines}
+        self.instruments = [_Instrument(i.id, i.layer, i.shares, i.vouchers) for i in order.instruments]
+        self.postage = dict(order.postage)
+        self.shop_lines: dict[str, list[_Line]] = {}
+        for ln in self.lines:
+            self.shop_lines.setdefault(ln.shop, []).append(ln)
+        self.refunded = dict.fromkeys(self.shop_lines, 0)
+        self.paid = {s: sum(ln.paid for ln in ls) for s, ls in self.shop_lines.items()}
+        self.open = {s: sum(not ln.full for ln in ls) for s, ls in self.shop_lines.items()}
+        self.kept_units = {s: sum(ln.qty for ln in ls) for s, ls in self.shop_lines.items()}
+        self.pending: dict[str, int] = {}  # clawback: what a shop's kept units hold, not yet spread over them
+        self.entries: list[dict[str, Any]] = []
+        # clawback state per shop, kept up to date unit refund by unit refund (linear in the history)
+        self.claw_kept: dict[str, int] = {}
+        self.claw_promo: dict[str, Any] = {}
+        self.claw_scope: dict[str, set[str]] = {}
+        self.claw_base: dict[str, int] = {}
+        self.claw_items: dict[str, int] = {}
+        for s, ls in self.shop_lines.items():
+            mine = {x.id for x in ls}
+            inst = next((i for i in self.instruments if i.layer == "shop" and i.lines & mine), None)
+            promo = comp.by_id.get(inst.id) if inst is not None else None
+            self.claw_promo[s] = promo if promo is not None and promo.threshold is not None else None
+            scope = inst.lines if inst is not None else set()
+            self.claw_scope[s] = scope
+            self.claw_kept[s] = sum(sum(v * n for v, n in x.units) + sum(v * n for v, n in x.share_runs) for x in ls)
+            self.claw_base[s] = sum(sum(v * n for v, n in x.a1_runs) for x in ls if x.id in scope)
+            self.claw_items[s] = sum(x.qty for x in ls if x.id in scope)
+
+    # -- requests ----------------------------------------------------------------------------------
+
+    def request(self, r: Any, loc: Loc, order_time: float | None, ids: set[str], problems: list[Problem],
+                strict: bool = True) -> dict[str, Any] | None:  # fmt: skip
+        """Check one refund against what the ones before it left and apply it; its entry, or ``None``."""
         if not isinstance(r, dict):
             problems.append(Problem("type", loc, "a refund must be a mapping"))
-            continue
-        lid = str(r.get("line", ""))
-        ln = by_id.get(lid)
+            return None
+        if strict:
+            unknown_fields(r, REFUND_FIELDS, loc, problems)
+        rid = r.get("id")
+        if rid is not None:
+            if not isinstance(rid, str) or not rid or has_control(rid) or len(rid) > 200:
+                problems.append(Problem("type", loc + ("id",), "a refund id must be short printable text"))
+                rid = None
+            elif rid in ids:
+                problems.append(Problem("duplicate_refund", loc + ("id",),
+                                        f"refund {shown(rid)!r} is already in the order's history"))
+                return None
+            else:
+                ids.add(rid)
+        raw_line = r.get("line")
+        ln = self.by_id.get(raw_line) if isinstance(raw_line, str) else None
         if ln is None:
-            problems.append(Problem("unknown_line", loc + ("line",), f"unknown line {r.get('line')!r}"))
-            continue
+            problems.append(Problem("unknown_line", loc + ("line",), f"unknown line {shown(repr(raw_line))}"))
+            return None
         stage = r.get("stage", "in_sale")
-        if stage not in STAGES:
-            problems.append(Problem("value", loc + ("stage",), f"stage {stage!r} is not 'in_sale' or 'after_sale'"))
+        if not isinstance(stage, str) or stage not in STAGES:
+            problems.append(Problem("value", loc + ("stage",), f"stage {shown(repr(stage))} is not 'in_sale' or 'after_sale'"))
+            return None
         closed = None
         if "closed_at" not in r:
             problems.append(Problem("missing", loc + ("closed_at",), "a refund needs closed_at"))
         else:
             try:
-                closed = parse_time(r["closed_at"], comp.tz)
+                closed = parse_time(r["closed_at"], self.comp.tz)
             except ValueError as e:
                 problems.append(Problem("time", loc + ("closed_at",), str(e)))
         if closed is not None and order_time is not None and closed < order_time:
@@ -236,76 +429,77 @@ def apply_refunds(campaign: Campaign, order: Any, refunds: Any, policy: str | No
         has_qty, has_amount = "qty" in r, "amount" in r
         if has_qty == has_amount:
             problems.append(Problem("value", loc, "a refund gives either qty (units) or amount (a compensation)"))
-            continue
-        units_left = len(ln.units) - ln.refunded_units
+            return None
+        if has_amount:
+            self.materialize(ln.shop)
+        units_left = ln.qty - ln.refunded_units
         # a line that paid nothing can still have its units returned, but not be compensated
         if units_left == 0 or (has_amount and ln.remaining == 0):
-            problems.append(Problem("fully_refunded", loc, f"line {lid!r} is already fully refunded"))
-            continue
+            problems.append(Problem("fully_refunded", loc, f"line {shown(ln.id)!r} is already fully refunded"))
+            return None
+        entry: dict[str, Any] = {"id": rid} if rid is not None else {}
         if has_qty:
             q = r["qty"]
             if isinstance(q, bool) or not isinstance(q, int) or q <= 0:
-                problems.append(Problem("value", loc + ("qty",), f"qty must be a positive whole number, got {q!r}"))
-                continue
+                problems.append(Problem("value", loc + ("qty",), f"qty must be a positive whole number, got {shown(repr(q))}"))
+                return None
             if q > units_left:
                 problems.append(Problem("too_many_units", loc + ("qty",),
-                                        f"qty {q} is more than the {units_left} units left on line {lid!r}"))
-                continue
-            book.units(ln, q, stage, closed)
-        else:
-            amt = _money(r["amount"], loc + ("amount",), problems)
-            if amt <= 0:
-                problems.append(Problem("value", loc + ("amount",), "a compensation must be above 0"))
-                continue
-            if amt > ln.remaining:
-                problems.append(Problem("amount_too_large", loc + ("amount",),
-                                        f"amount {fmt(amt)} is more than the {fmt(ln.remaining)} line {lid!r} has left"))
-                continue
-            book.compensate(ln, amt, stage, closed)
-    raise_problems(CartError, problems)
-    returned, not_returned = _returns(campaign, lines, instruments)
-    remaining = {ln.id: ln.remaining for ln in lines}
-    entries = book.entries
-    return RefundResult(entries, sum(e["amount"] for e in entries), remaining, returned, not_returned, policy)
+                                        f"qty {q} is more than the {units_left} units left on line {shown(ln.id)!r}"))
+                return None
+            return self.units(ln, q, stage, closed, entry)
+        try:
+            amt = to_fen(r["amount"])
+        except MoneyError as e:
+            problems.append(Problem("money", loc + ("amount",), str(e)))
+            return None
+        if amt <= 0:
+            problems.append(Problem("value", loc + ("amount",), "a compensation must be above 0"))
+            return None
+        if amt > ln.remaining:
+            problems.append(Problem("amount_too_large", loc + ("amount",),
+                                    f"amount {fmt(amt)} is more than the {fmt(ln.remaining)} line {shown(ln.id)!r} has left"))
+            return None
+        return self.compensate(ln, amt, stage, closed, entry)
 
-
-class _Book:
-    """The running state of one refund list: per shop order what was paid and what went back."""
-
-    def __init__(self, comp: Any, lines: list[_Line], instruments: list[_Instrument], postage: dict[str, int],
-                 policy: str) -> None:  # fmt: skip
-        self.comp = comp
-        self.instruments = instruments
-        self.postage = dict(postage)
-        self.policy = policy
-        self.shop_lines: dict[str, list[_Line]] = {}
-        for ln in lines:
-            self.shop_lines.setdefault(ln.shop, []).append(ln)
-        self.refunded = dict.fromkeys(self.shop_lines, 0)
-        self.paid = {s: sum(ln.paid for ln in ls) for s, ls in self.shop_lines.items()}
-        self.entries: list[dict[str, Any]] = []
-
-    def units(self, ln: _Line, q: int, stage: str, closed: float | None) -> None:
+    def units(self, ln: _Line, q: int, stage: str, closed: float | None, entry: dict[str, Any]) -> dict[str, Any]:
         """Refund ``q`` units of ``ln``, first units first."""
+        if ln.deposit and ln.shop in self.pending:
+            self.materialize(ln.shop)
+        was_full = ln.full
         first = ln.refunded_units
-        taken = ln.left[first:first + q]
-        deposit = sum(min(ln.deposit, u) for u in taken)
-        if self.policy == "clawback":
-            amount = _clawback(self.comp, ln, q, self.shop_lines[ln.shop], self.paid[ln.shop], self.refunded[ln.shop],
-                               self.instruments)  # fmt: skip
-        else:
-            amount = sum(taken)
-        for k in range(first, first + q):
-            ln.left[k] = 0
+        taken = _take(ln.left, q)
+        deposit = sum(min(ln.deposit, v) * n for v, n in taken)
         ln.refunded_units += q
-        self._book(ln, {"line": ln.id, "qty": q}, amount, min(deposit, amount), stage, closed)
+        self.kept_units[ln.shop] -= q
+        if self.policy == "clawback":
+            amount = self._clawback(ln, first, q)
+        else:
+            amount = sum(v * n for v, n in taken)
+        self._track(ln, was_full)
+        entry.update({"line": ln.id, "qty": q})
+        return self._book(ln, entry, amount, min(deposit, amount), stage, closed)
 
-    def compensate(self, ln: _Line, amount: int, stage: str, closed: float | None) -> None:
-        """A compensation: ``amount`` out of the line's remaining units."""
-        _compensate(ln.left, ln.refunded_units, amount)
-        self._book(ln, {"line": ln.id}, amount, 0, stage, closed)
+    def compensate(self, ln: _Line, amount: int, stage: str, closed: float | None, entry: dict[str, Any]) -> dict[str, Any]:
+        """A compensation: ``amount`` out of the line's remaining units, by largest remainder of what each holds."""
+        was_full = ln.full
+        cut = allocate_runs(amount, ln.left)
+        ln.left = _merge([(v - c, n) for v, c, n in _zip(ln.left, cut)])
+        self._track(ln, was_full)
+        entry["line"] = ln.id
+        return self._book(ln, entry, amount, 0, stage, closed)
 
-    def _book(self, ln: _Line, entry: dict[str, Any], amount: int, deposit: int, stage: str, closed: float | None) -> None:
+    def _track(self, ln: _Line, was_full: bool) -> None:
+        if ln.shop not in self.pending and ln.full != was_full:
+            self.open[ln.shop] += -1 if ln.full else 1
+
+    def _all_full(self, shop: str) -> bool:
+        if shop in self.pending:
+            return self.kept_units[shop] == 0 or self.pending[shop] <= 0
+        return self.open[shop] == 0
+
+    def _book(self, ln: _Line, entry: dict[str, Any], amount: int, deposit: int, stage: str,
+              closed: float | None) -> dict[str, Any]:  # fmt: skip
         ln.stages.add(stage)
         if closed is not None and (ln.last_closed is None or closed > ln.last_closed):
             ln.last_closed = closed
@@ -313,62 +507,77 @@ class _Book:
         entry["amount"] = amount
         if deposit:
             entry["deposit"] = deposit
-        if stage == "in_sale" and all(x.full for x in self.shop_lines[ln.shop]) and self.postage.get(ln.shop):
+        if stage == "in_sale" and self.postage.get(ln.shop) and self._all_full(ln.shop):
             entry["postage"] = self.postage.pop(ln.shop)
             entry["amount"] = amount + entry["postage"]
         entry["stage"] = stage
+        entry["_closed"] = closed
         self.entries.append(entry)
+        return entry
+
+    # -- clawback ----------------------------------------------------------------------------------
+
+    def _clawback(self, ln: _Line, first: int, q: int) -> int:
+        """Clawback: refund = max(0, paid for the shop order − refunded so far − repriced kept units).
+
+        Kept units are repriced: their frozen amounts plus their shop-layer shares, minus the shop-level
+        discount their A1 still earns. The per-shop sums are kept up to date refund by refund; what the
+        kept units still hold is spread over them only when something needs the per-unit figures.
+        """
+        s = ln.shop
+        gone = _head(ln.units, first + q) - _head(ln.units, first)
+        gone += _head(ln.share_runs, first + q) - _head(ln.share_runs, first)
+        self.claw_kept[s] -= gone
+        if ln.id in self.claw_scope[s]:
+            self.claw_base[s] -= _head(ln.a1_runs, first + q) - _head(ln.a1_runs, first)
+            self.claw_items[s] -= q
+        repriced = self.claw_kept[s]
+        promo = self.claw_promo[s]
+        if promo is not None:
+            base = self.claw_base[s]
+            repriced -= min(base, promo.threshold.discount(base, self.claw_items[s]))  # never more than its base
+        paid, refunded = self.paid[s], self.refunded[s]
+        # never more back than the shop order still holds, never a negative refund
+        amount = max(0, min(paid - refunded, paid - refunded - max(0, repriced)))
+        self.pending[s] = paid - refunded - amount
+        return amount
+
+    def spread(self, shop: str) -> dict[str, Runs]:
+        """What each kept unit of ``shop`` holds once the pending amount is spread over them."""
+        kept = [x for x in self.shop_lines[shop] if x.qty > x.refunded_units]
+        hold = max(0, self.pending[shop])
+        weights = [(v or 1, n) for x in kept for v, n in x.left]
+        pieces = _split(allocate_runs(hold, weights), [x.qty - x.refunded_units for x in kept])
+        return {x.id: p for x, p in zip(kept, pieces)}
+
+    def materialize(self, shop: str) -> None:
+        """Spread a shop's pending clawback hold over its kept units."""
+        if shop not in self.pending:
+            return
+        for lid, runs in self.spread(shop).items():
+            self.by_id[lid].left = runs
+        del self.pending[shop]
+        self.open[shop] = sum(not x.full for x in self.shop_lines[shop])
+
+    def view(self) -> list[_Line]:
+        """The lines as they stand, pending clawback holds spread over copies (the book is not changed)."""
+        out = []
+        spreads = {s: self.spread(s) for s in self.pending}
+        for ln in self.lines:
+            if ln.id in spreads.get(ln.shop, {}):
+                c = _Line.__new__(_Line)
+                for f in _Line.__slots__:
+                    setattr(c, f, getattr(ln, f))
+                c.left = spreads[ln.shop][ln.id]
+                out.append(c)
+            else:
+                out.append(ln)
+        return out
 
 
-def _compensate(left: list[int], first: int, amount: int) -> None:
-    """Take a compensation out of the units not yet refunded, by largest remainder of what each holds."""
-    live = range(first, len(left))
-    for k, c in zip(live, allocate(amount, [left[k] for k in live])):
-        left[k] -= c
-
-
-def _clawback(comp: Any, ln: _Line, q: int, shop: list[_Line], paid: int, refunded: int,
-              instruments: list[_Instrument]) -> int:  # fmt: skip
-    """RULES 10 clawback: refund = max(0, paid for the shop order − refunded so far − repriced kept units).
-
-    Kept units are repriced: their frozen amounts plus their shop-layer shares, minus the shop-level
-    discount their A1 still earns. What the kept lines still hold is then re-spread over them.
-    """
-    kept: list[tuple[_Line, int, int, int]] = []  # line, kept units, frozen, A1
-    for x in shop:
-        start = x.refunded_units + (q if x is ln else 0)
-        n = len(x.units) - start
-        if n <= 0:
-            continue
-        frozen = sum(x.units[start:])
-        a1_units = allocate(x.a1, x.units) if sum(x.units) else [x.a1 // len(x.units)] * len(x.units)
-        share_units = allocate(x.shop_share, x.units) if sum(x.units) else [0] * len(x.units)
-        kept.append((x, start, frozen + sum(share_units[start:]), sum(a1_units[start:])))
-    repriced = sum(k[2] for k in kept)
-    mine = {x.id for x in shop}
-    shop_promo = next((i for i in instruments if i.layer == "shop" and i.lines & mine), None)
-    promo = comp.by_id.get(shop_promo.id) if shop_promo is not None else None
-    if promo is not None and promo.threshold is not None:
-        in_scope = [k for k in kept if k[0].id in shop_promo.lines]  # type: ignore[union-attr]
-        base = sum(k[3] for k in in_scope)
-        items = sum(len(k[0].units) - k[1] for k in in_scope)
-        repriced -= min(base, promo.threshold.discount(base, items))  # a discount never exceeds its base
-    # never more back than the shop order still holds, never a negative refund
-    amount = max(0, min(paid - refunded, paid - refunded - max(0, repriced)))
-    # what the kept units still hold after this refund, spread over them
-    hold = paid - refunded - amount
-    kept_units = [(x, k) for x, start, _, _ in kept for k in range(start, len(x.units))]
-    if kept_units:
-        spread = allocate(max(0, hold), [x.left[k] or 1 for x, k in kept_units])
-        for (x, k), v in zip(kept_units, spread):
-            x.left[k] = v
-    return amount
-
-
-def _returns(campaign: Campaign, lines: list[_Line],
+def _returns(comp: Any, lines: list[_Line],
              instruments: list[_Instrument]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
-    """Which instruments come back (RULES 10): all_or_nothing, per_order, never."""
-    comp = campaign._c
+    """Which instruments come back: all_or_nothing, per_order, never."""
     by_id = {ln.id: ln for ln in lines}
     returned: list[dict[str, Any]] = []
     not_returned: list[dict[str, Any]] = []

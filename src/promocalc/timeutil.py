@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+MIN_YEAR, MAX_YEAR = 1900, 2200  # a checkout or refund time outside these years is a typo or an attack
+MIN_EPOCH, MAX_EPOCH = -2208988800, 7289654399  # 1900-01-01 to 2200-12-31T23:59:59, UTC
+
 
 def parse_time(value: object, tz: tzinfo) -> float:
     """Parse an ISO 8601 time (``2016-11-11T10:00``, with or without offset) into epoch seconds."""
@@ -15,10 +18,15 @@ def parse_time(value: object, tz: tzinfo) -> float:
         except ValueError:
             raise ValueError(f"time {value!r} is not an ISO 8601 date-time like '2016-11-11T10:00'") from None
     else:
-        raise ValueError(f"time {value!r} is not an ISO 8601 date-time string")
+        raise ValueError(f"time {str(value)[:40]!r} is not an ISO 8601 date-time string")
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        raise ValueError(f"time {value!r} is outside the years {MIN_YEAR}-{MAX_YEAR}")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
-    return dt.timestamp()
+    try:
+        return dt.timestamp()
+    except (OverflowError, ValueError, OSError):
+        raise ValueError(f"time {value!r} cannot be placed in time") from None
 
 
 class Window:

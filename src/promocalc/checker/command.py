@@ -39,7 +39,7 @@ def _valid_time(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
               help="text: FILE:LINE:COL lines on stderr; json: one object on stdout; github: annotations.")
 def check(configs: tuple[str, ...], against: str | None, now: str | None, fmt: str) -> None:
-    """Check campaign configs: every problem, each with FILE:LINE:COL.
+    """Check campaign configs (``-``: standard input): every problem, each with FILE:LINE:COL.
 
     Exit 0 valid (warnings allowed), 1 problems, 2 unusable input.
     """
@@ -55,10 +55,15 @@ def check(configs: tuple[str, ...], against: str | None, now: str | None, fmt: s
 
 def _run(configs: tuple[str, ...], against: str | None, now: str | None, fmt: str) -> int:
     at: float | str = now if now is not None else time.time()  # the clock is read once, at the edge
+    if (*configs, against).count("-") > 1:
+        click.echo("promocalc check: only one input can come from standard input ('-')", err=True)
+        return EXIT_UNUSABLE
     reports: list[FileReport] = []
     old: Config | None = None
     if against is not None:
         _, old, old_report = load(against)
+        if old is not None and any(f.problem.severity == "error" for f in old_report.findings):
+            old = None  # an OLD that breaks the rules is no baseline: what it allowed proves nothing
         if old is None:
             old_report.unusable = True  # nothing can be compared with it
             reports.append(old_report)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from ..io.documents import Document, read_file
+from ..io.documents import STDIN, Document, read_file, stdin_text
 from ..model.config import Config
 from ..model.semantics import check_references
 from .against import check_against
@@ -116,6 +116,9 @@ def _key_before(path: str, key: str, line: int, col: int) -> tuple[int, int] | N
 
 
 def _lines(path: str) -> tuple[str, ...] | None:
+    if path == STDIN:
+        held = stdin_text()
+        return tuple(held.splitlines()) if held is not None else None
     try:
         st = Path(path).stat()
         return _read_lines(path, st.st_mtime_ns, st.st_size)

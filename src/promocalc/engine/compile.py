@@ -79,6 +79,7 @@ class Compiled:
         self.shops: dict[str, ShopInfo] = {}
         for pos, (sid, s) in enumerate(cfg.shops.items()):
             info = ShopInfo(sid, pos)
+            info.name = s.name
             info.member = s.campaign_member
             info.postage = s.postage
             info.voucher_tiers = {c: by_tiers[(c, g)] for c, g in s.voucher_groups.items() if (c, g) in by_tiers}

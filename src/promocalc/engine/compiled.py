@@ -97,11 +97,13 @@ class Promo:
 class ShopInfo:
     """A compiled shop."""
 
-    __slots__ = ("id", "pos", "member", "voucher_tiers", "cross_tier", "cross_tiers", "postage", "customer_groups")
+    __slots__ = ("id", "pos", "name", "member", "voucher_tiers", "cross_tier", "cross_tiers", "postage",
+                 "customer_groups")  # fmt: skip
 
     def __init__(self, id: str, pos: int) -> None:
         self.id = id
         self.pos = pos
+        self.name: str | None = None
         self.member = False
         self.voucher_tiers: dict[str, Threshold] = {}  # category -> chosen group's tiers
         self.cross_tier: Threshold | None = None

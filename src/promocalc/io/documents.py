@@ -274,8 +274,28 @@ def _parse_yaml(text: str, name: str) -> Document:
     return Document(plain, name, positions)
 
 
+STDIN = "-"
+_stdin_text: list[str] = []  # what standard input held, once read: a command reads it at most once
+
+
+def stdin_text() -> str | None:
+    """The text read from standard input by :func:`read_file` (``None`` if it was not read)."""
+    return _stdin_text[-1] if _stdin_text else None
+
+
+def _read_stdin() -> bytes:
+    import sys
+
+    try:
+        return sys.stdin.buffer.read(MAX_BYTES + 1)
+    except (OSError, AttributeError, ValueError) as e:
+        raise _problem("<stdin>", f"cannot read standard input: {e}", type_="unreadable") from None
+
+
 def read_file(path: str | os.PathLike[str]) -> Document:
-    """Read and parse a YAML/JSON file; unreadable input raises :class:`InputError`."""
+    """Read and parse a YAML/JSON file (``-`` is standard input); unreadable input raises :class:`InputError`."""
+    if str(path) == STDIN:
+        return _decode(_read_stdin(), "<stdin>")
     p = Path(path)
     name = str(path)
     try:
@@ -289,6 +309,10 @@ def read_file(path: str | os.PathLike[str]) -> Document:
             raw = fh.read(MAX_BYTES + 1)  # a file may grow after stat (or be a pipe-like special file)
     except OSError as e:
         raise _problem(name, f"cannot read the file: {e.strerror or e}", type_="unreadable") from None
+    return _decode(raw, name)
+
+
+def _decode(raw: bytes, name: str) -> Document:
     if len(raw) > MAX_BYTES:
         raise _problem(name, f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", type_="too_large")
     if b"\x00" in raw[:8192]:
@@ -300,6 +324,8 @@ def read_file(path: str | os.PathLike[str]) -> Document:
         line = before.count(b"\n") + 1
         col = e.start - (before.rfind(b"\n") + 1) + 1
         raise _problem(name, f"not UTF-8 text (byte 0x{raw[e.start]:02x})", line, col, "encoding") from None
+    if name == "<stdin>":
+        _stdin_text[:] = [text]
     return parse_text(text, name)
 
 

@@ -1,47 +1,103 @@
-"""Message catalogs (zh_CN, en_US) and money formatting for what people read."""
+"""Message catalogs (zh_CN, en_US), locale names, plurals and money formatting for what people read."""
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
 from babel.numbers import format_decimal
 
-LOCALES = ("zh_CN", "en_US")
+from ..errors import Problem, PromocalcError
 
-MESSAGES: dict[str, dict[str, str]] = {
+LOCALES = ("zh_CN", "en_US")
+_ALIASES = {"zh_cn": "zh_CN", "zh-cn": "zh_CN", "zh": "zh_CN", "en_us": "en_US", "en-us": "en_US", "en": "en_US"}
+ACCEPTED = ("zh_CN", "zh-CN", "zh", "en_US", "en-US", "en")
+
+
+def normalize_locale(locale: object) -> str:
+    """The catalog name for ``locale``: ``zh_CN``/``zh-CN``/``zh`` or ``en_US``/``en-US``/``en`` (any case).
+
+    Any other value raises :class:`~promocalc.PromocalcError` naming the supported locales.
+    """
+    if isinstance(locale, str):
+        found = _ALIASES.get(locale.strip().lower())
+        if found is not None:
+            return found
+    msg = f"unsupported locale {locale!r}: use one of {', '.join(ACCEPTED)}"
+    raise PromocalcError(msg, [Problem("locale", ("locale",), msg, ctx={"supported": list(ACCEPTED)})])
+
+
+def width(s: str) -> int:
+    """Display width of ``s`` in a terminal: East Asian wide and full-width characters count 2."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def pad(s: str, cells: int) -> str:
+    """``s`` followed by spaces up to ``cells`` display columns."""
+    return s + " " * max(0, cells - width(s))
+
+
+def rpad(s: str, cells: int) -> str:
+    """``s`` right-aligned in ``cells`` display columns."""
+    return " " * max(0, cells - width(s)) + s
+
+
+# A message is text, or a mapping of plural categories (Unicode CLDR: "one", "other") to text.
+Message = str | dict[str, str]
+
+MESSAGES: dict[str, dict[str, Message]] = {
     "zh_CN": {
+        # the receipt
         "receipt": "结算单",
         "shop": "店铺",
-        "line": "商品",
-        "subtotal": "小计",
-        "item": "单品优惠",
-        "shop_layer": "店铺优惠",
-        "coupon": "卡券",
-        "platform": "跨店/平台",
+        "subtotal": "商品小计",
+        "line_payable": "应付",
+        "shop_payable": "本店应付",
         "payable": "应付",
         "postage": "运费",
         "deposit_paid": "已付定金",
+        "deposit_stage": "定金",
         "total": "合计",
         "discount": "共优惠",
         "applied": "已享优惠",
         "not_applied": "未享优惠",
-        "vouchers": "张购物券",
         "optimal": "已为您选择最优组合",
-        "threshold_not_met": "再买 {gap} 可用{tiers}",
-        "threshold_not_met_items": "再买 {gap} 件可用{tiers}",
+        "not_optimal": "商品较多，已为您选择较优组合（未穷尽所有组合）",
+        "colon": "：",
+        "vouchers": "{n} 张购物券",
+        "items": "{n} 件",
+        # the layers, and the presale parts of the item layer
+        "layer_item": "单品优惠",
+        "layer_shop": "店铺优惠",
+        "layer_coupon": "卡券",
+        "layer_platform": "跨店/平台优惠",
+        "presale_expansion": "定金膨胀",
+        "instant_off": "立减",
+        # tiers as shoppers read them
+        "tier_off": "满{need}减{off}",
+        "tier_rate": "满{need}享{rate}折",
+        "tier_items_off": "满{need}件减{off}",
+        "tier_items_rate": "满{need}件{rate}折",
+        "tier_every": "每满{need}减{off}",
+        "tier_every_cap": "每满{need}减{off}（最多减{cap}）",
+        "tier_or": "/",
+        # why something did not apply
+        "threshold_not_met": "再买 {gap} 可享{tiers}",
+        "threshold_not_met_items": "再买 {gap} 件可享{tiers}",
         "not_in_window": "不在活动时间内",
-        "preheat": "预热期仅展示，11日生效",
+        "inactive": "当前不可用",
+        "preheat": "预热期仅展示，活动开始后生效",
         "audience": "不符合参与人群",
         "one_card_kind_per_shop": "同一店铺只能使用一种卡券",
-        "one_coupon_per_shop": "每笔订单限用一张店铺优惠券",
-        "excluded_by": "与 {by} 不可同时使用",
+        "one_coupon_per_shop": "每笔店铺订单限用一张店铺优惠券",
+        "excluded_by": "与{by}不可同时使用",
         "would_go_negative": "分摊后实付≤0，不可使用",
         "not_campaign_member": "店铺未参加本次活动",
         "not_platform_eligible": "商品不参与跨店优惠",
         "presale_tail_too_small": "尾款不足以抵扣",
-        "one_shop_promotion_per_order": "一笔订单仅可选择一个店铺级活动（已用 {by}）",
-        "one_item_promotion_per_line": "每件商品仅享一个单品优惠（已用 {by}）",
-        "not_chosen": "未选用（组合更优）",
+        "one_shop_promotion_per_order": "一笔订单仅可选择一个店铺级活动（已用{by}）",
+        "one_item_promotion_per_line": "每件商品仅享一个单品优惠（已用{by}）",
+        "not_chosen": "未选用（其他组合更优惠）",
         "not_named": "本次未选用",
         "no_vouchers_held": "没有可用的购物券",
         "no_voucher_group": "店铺未设置购物券门槛",
@@ -49,83 +105,128 @@ MESSAGES: dict[str, dict[str, str]] = {
         "no_allowance_balance": "津贴余额不足",
         "no_lines_in_scope": "没有适用的商品",
         "nothing_to_discount": "无可抵扣金额",
+        # the refund receipt
         "refund": "退款单",
-        "refunded": "退款",
-        "units": "件",
+        "policy": "退款规则",
+        "policy_proportional": "按实付比例退款",
+        "policy_clawback": "按剩余商品重新计价退款",
+        "stage_in_sale": "售中退款",
+        "stage_after_sale": "售后退款",
+        "units": "{n} 件",
         "compensation": "补偿",
-        "remaining": "剩余实付",
+        "refunded": "退款",
+        "refund_total": "退款合计",
+        "remaining": "仍实付",
         "returned": "退回",
         "not_returned": "不退回",
+        "returned_coupon": "优惠券",
+        "returned_amount": "津贴 {amount}",
         "partial_refund": "部分退款不退券",
         "after_sale": "售后退款不退券",
         "after_window": "退款完成时已过该券有效期",
-        "returned_count": "{n} 张",
-        "returned_amount": "{amount} 津贴",
-        "policy": "规则",
         "never_returned": "该优惠不退回",
     },
     "en_US": {
         "receipt": "Receipt",
         "shop": "Shop",
-        "line": "Line",
         "subtotal": "Subtotal",
-        "item": "item",
-        "shop_layer": "shop",
-        "coupon": "coupon",
-        "platform": "platform",
+        "line_payable": "Payable",
+        "shop_payable": "Shop payable",
         "payable": "Payable",
         "postage": "Postage",
         "deposit_paid": "Deposit paid",
+        "deposit_stage": "deposit",
         "total": "Total",
         "discount": "You save",
         "applied": "Applied",
         "not_applied": "Not applied",
-        "vouchers": "vouchers",
-        "optimal": "best combination chosen for you",
+        "optimal": "The best combination was chosen for you",
+        "not_optimal": "A good combination was chosen (too many to try them all)",
+        "colon": ": ",
+        "vouchers": {"one": "{n} voucher", "other": "{n} vouchers"},
+        "items": {"one": "{n} item", "other": "{n} items"},
+        "layer_item": "Item discount",
+        "layer_shop": "Shop discount",
+        "layer_coupon": "Coupon",
+        "layer_platform": "Cross-shop / platform",
+        "presale_expansion": "Deposit bonus",
+        "instant_off": "Instant discount",
+        "tier_off": "{off} off {need}",
+        "tier_rate": "{pct}% off {need}",
+        "tier_items_off": {"one": "{off} off {need} item", "other": "{off} off {need} items"},
+        "tier_items_rate": {"one": "{pct}% off {need} item", "other": "{pct}% off {need} items"},
+        "tier_every": "{off} off every {need}",
+        "tier_every_cap": "{off} off every {need} (up to {cap})",
+        "tier_or": " / ",
         "threshold_not_met": "spend {gap} more for {tiers}",
-        "threshold_not_met_items": "buy {gap} more items for {tiers}",
+        "threshold_not_met_items": {"one": "buy {gap} more item for {tiers}", "other": "buy {gap} more items for {tiers}"},
         "not_in_window": "outside its validity window",
-        "preheat": "preheat: shown now, applies on the day",
+        "inactive": "not available now",
+        "preheat": "preheat: shown now, applies once the campaign starts",
         "audience": "not for this buyer",
         "one_card_kind_per_shop": "one kind of card per shop",
-        "one_coupon_per_shop": "one shop coupon per order",
+        "one_coupon_per_shop": "one shop coupon per shop order",
         "excluded_by": "does not stack with {by}",
         "would_go_negative": "would leave a line at zero or below",
-        "not_campaign_member": "shop is not in the campaign",
-        "not_platform_eligible": "items excluded from platform offers",
-        "presale_tail_too_small": "presale tail too small",
+        "not_campaign_member": "the shop is not in the campaign",
+        "not_platform_eligible": "the items are excluded from platform offers",
+        "presale_tail_too_small": "the presale final payment is too small",
         "one_shop_promotion_per_order": "one shop promotion per order ({by} used)",
         "one_item_promotion_per_line": "one item promotion per line ({by} used)",
         "not_chosen": "not chosen (a better combination applies)",
         "not_named": "not selected",
         "no_vouchers_held": "no vouchers held",
-        "no_voucher_group": "shop has no voucher threshold",
+        "no_voucher_group": "the shop has no voucher threshold",
         "voucher_limit": "voucher limit reached",
         "no_allowance_balance": "no allowance balance",
-        "no_lines_in_scope": "no lines it applies to",
+        "no_lines_in_scope": "no items it applies to",
         "nothing_to_discount": "nothing left to discount",
         "refund": "Refund",
-        "refunded": "refunded",
-        "units": "units",
+        "policy": "policy",
+        "policy_proportional": "proportional to what was paid",
+        "policy_clawback": "kept items repriced (clawback)",
+        "stage_in_sale": "before completion",
+        "stage_after_sale": "after-sale",
+        "units": {"one": "{n} unit", "other": "{n} units"},
         "compensation": "compensation",
-        "remaining": "still paid",
+        "refunded": "refunded",
+        "refund_total": "Refund total",
+        "remaining": "Still paid",
         "returned": "returned",
         "not_returned": "not returned",
+        "returned_coupon": "the coupon",
+        "returned_amount": "{amount} allowance",
         "partial_refund": "partial refund: vouchers and coupons are not returned",
         "after_sale": "after-sale refund: not returned",
-        "after_window": "refund closed after the instrument's validity window",
-        "returned_count": "{n}",
-        "returned_amount": "{amount} allowance",
-        "policy": "policy",
+        "after_window": "the refund closed after the instrument's validity window",
         "never_returned": "never returned",
     },
 }
 
+# Every reason code a quote or a refund result can carry; each has a message in every catalog.
+REASONS = (
+    "threshold_not_met", "not_in_window", "inactive", "preheat", "audience", "one_card_kind_per_shop",
+    "one_coupon_per_shop", "excluded_by", "would_go_negative", "not_campaign_member", "not_platform_eligible",
+    "presale_tail_too_small", "one_shop_promotion_per_order", "one_item_promotion_per_line", "not_chosen",
+    "not_named", "no_vouchers_held", "no_voucher_group", "voucher_limit", "no_allowance_balance",
+    "no_lines_in_scope", "nothing_to_discount", "partial_refund", "after_sale", "after_window", "never_returned",
+)  # fmt: skip
+
+
+def _plural(locale: str, n: int) -> str:
+    return "one" if locale == "en_US" and n == 1 else "other"
+
 
 def text(locale: str, key: str, **kw: object) -> str:
-    """The message ``key`` in ``locale``, with ``kw`` filled in."""
-    table = MESSAGES.get(locale, MESSAGES["en_US"])
-    return table.get(key, MESSAGES["en_US"].get(key, key)).format(**kw)
+    """The message ``key`` in a catalog locale (see :func:`normalize_locale`), with ``kw`` filled in.
+
+    A plural message picks its form by the ``n`` (or ``gap``/``need``) argument; an unknown key is shown as is.
+    """
+    msg = MESSAGES[locale].get(key, key)
+    if isinstance(msg, dict):
+        count = kw.get("n", kw.get("gap", kw.get("need", 0)))
+        msg = msg[_plural(locale, count if isinstance(count, int) else 0)]
+    return msg.format(**kw)
 
 
 def money(amount: str | Decimal | int, locale: str) -> str:
@@ -133,3 +234,9 @@ def money(amount: str | Decimal | int, locale: str) -> str:
     value = Decimal(amount).scaleb(-2) if isinstance(amount, int) else Decimal(amount)
     sign = "-" if value < 0 else ""
     return f"{sign}¥{format_decimal(abs(value), format='#,##0.00', locale=locale)}"
+
+
+def short_money(fen: int) -> str:
+    """A tier amount as people write it: ``300``, ``99.90``."""
+    s = f"{fen // 100}.{fen % 100:02d}"
+    return s.removesuffix(".00")

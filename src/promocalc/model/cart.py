@@ -12,14 +12,24 @@ from typing import TYPE_CHECKING, Any
 from ..errors import CartError, Loc, Problem, raise_problems
 from ..money import MoneyError, to_fen
 from ..timeutil import parse_time
+from .fields import check_attrs, check_id, has_control, shown, unknown_fields
 
 if TYPE_CHECKING:
     from ..engine.compile import Compiled
 
-_FAST_MONEY = re.compile(r"(\d{1,15})\.(\d\d)\Z")
+_FAST_MONEY = re.compile(r"([0-9]{1,15})\.([0-9][0-9])\Z")
 _PRICES: dict[str, int] = {}  # price text -> fen; bounded, and the same text always means the same amount
 MAX_LINES = 10_000
 MAX_QTY = 1_000_000
+MAX_CART_UNITS = 2_000_000
+MAX_WALLET = 1_000  # coupon ids held plus voucher kinds held
+MAX_VOUCHERS = 1_000_000  # vouchers of one kind held
+CART_FIELDS = ("at", "buyer", "postage", "lines", "wallet", "use", "attrs")
+BUYER_FIELDS = ("id", "credit", "groups", "allowance_balance")
+LINE_FIELDS = ("id", "shop", "item", "category", "price", "qty", "platform_eligible", "presale", "title", "attrs")
+PRESALE_FIELDS = ("deposit", "deposit_value", "instant_off", "stage")
+WALLET_FIELDS = ("coupons", "vouchers")
+MAX_TITLE = 200
 
 
 class Presale:
@@ -37,10 +47,10 @@ class Presale:
 class Line:
     """One cart line (an item with a quantity) of a shop."""
 
-    __slots__ = ("pos", "id", "shop", "item", "category", "price", "qty", "eligible", "presale")
+    __slots__ = ("pos", "id", "shop", "item", "category", "price", "qty", "eligible", "presale", "title")
 
     def __init__(self, pos: int, id: str, shop: str, item: str, category: str, price: int, qty: int,
-                 eligible: bool = True, presale: Presale | None = None) -> None:  # fmt: skip
+                 eligible: bool = True, presale: Presale | None = None, title: str | None = None) -> None:  # fmt: skip
         self.pos = pos
         self.id = id
         self.shop = shop
@@ -50,6 +60,7 @@ class Line:
         self.qty = qty
         self.eligible = eligible
         self.presale = presale
+        self.title = title  # what a receipt shows instead of the item id
 
 
 class Cart:
@@ -72,11 +83,38 @@ class Cart:
 
 def _str(v: Any, loc: Loc, problems: list[Problem], what: str) -> str:
     if isinstance(v, str) and v:
+        check_id(v, loc, problems, what)
         return v
-    if isinstance(v, int) and not isinstance(v, bool):
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) < 10**18:
         return str(v)
-    problems.append(Problem("type", loc, f"{what} must be a non-empty string, got {v!r}"))
+    problems.append(Problem("type", loc, f"{what} must be a non-empty string, got {_got(v)}"))
     return ""
+
+
+def _or(v: Any, default: Any) -> Any:
+    """``v``, or ``default`` when it is absent (``None``): an empty value of the wrong type stays wrong."""
+    return default if v is None else v
+
+
+def _got(v: Any) -> str:
+    """A bad value as a message shows it: short, escaped, never a whole nested document."""
+    if isinstance(v, (dict, list)):
+        return f"a {'mapping' if isinstance(v, dict) else 'list'}"
+    return shown(repr(v), 60)
+
+
+def _title(v: Any, loc: Loc, problems: list[Problem]) -> str | None:
+    """A line title: plain text of one line, at most MAX_TITLE characters."""
+    if not isinstance(v, str) or not v.strip():
+        problems.append(Problem("type", loc, f"title must be non-empty text, got {v!r}"))
+        return None
+    if len(v) > MAX_TITLE:
+        problems.append(Problem("too_long", loc, f"title is longer than {MAX_TITLE} characters"))
+        return None
+    if any(c < " " or "\x7f" <= c <= "\x9f" for c in v):
+        problems.append(Problem("control_char", loc, "title must not contain control characters (tabs, new lines)"))
+        return None
+    return v.strip()
 
 
 def _money(v: Any, loc: Loc, problems: list[Problem]) -> int:
@@ -89,7 +127,7 @@ def _money(v: Any, loc: Loc, problems: list[Problem]) -> int:
 
 def _int(v: Any, loc: Loc, problems: list[Problem], what: str, lo: int, hi: int) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
-        problems.append(Problem("type", loc, f"{what} must be a whole number, got {v!r}"))
+        problems.append(Problem("type", loc, f"{what} must be a whole number, got {_got(v)}"))
         return lo
     if not lo <= v <= hi:
         problems.append(Problem("range", loc, f"{what} {v} must be between {lo} and {hi}"))
@@ -103,22 +141,26 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
     if not isinstance(data, dict):
         raise CartError("a cart must be a mapping", [Problem("type", (), "a cart must be a mapping")])
     cart = Cart()
+    unknown_fields(data, CART_FIELDS, (), problems)
+    if "attrs" in data:
+        check_attrs(data["attrs"], ("attrs",), problems)
     at = data.get("at")
     if at is not None:
         try:
             cart.at = parse_time(at, camp.tz)
         except ValueError as e:
             problems.append(Problem("time", ("at",), str(e)))
-    buyer = data.get("buyer") or {}
+    buyer = _or(data.get("buyer"), {})
     if not isinstance(buyer, dict):
         problems.append(Problem("type", ("buyer",), "buyer must be a mapping"))
         buyer = {}
+    unknown_fields(buyer, BUYER_FIELDS, ("buyer",), problems)
     if "id" in buyer:
         cart.buyer_id = _str(buyer["id"], ("buyer", "id"), problems, "buyer id")
     if "credit" in buyer:
         cart.credit = _int(buyer["credit"], ("buyer", "credit"), problems, "credit", 0, 10**9)
-    groups = buyer.get("groups") or []
-    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+    groups = _or(buyer.get("groups"), [])
+    if not isinstance(groups, list) or not all(isinstance(g, str) and not has_control(g) for g in groups):
         problems.append(Problem("type", ("buyer", "groups"), "groups must be a list of group names"))
     else:
         cart.groups = frozenset(groups)
@@ -146,6 +188,7 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
             price_raw = raw.get("price")
             if (type(lid) is str and lid and lid not in seen and type(shop) is str and shop in shops
                     and type(item) is str and item and type(category) is str and category
+                    and len(lid) <= 200 and (lid + item + category).isprintable()
                     and type(qty) is int and 0 < qty <= MAX_QTY and type(price_raw) is str):  # fmt: skip
                 fen = _PRICES.get(price_raw)
                 if fen is None:
@@ -162,19 +205,22 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
         if not isinstance(raw, dict):
             problems.append(Problem("type", loc, "a line must be a mapping"))
             continue
+        unknown_fields(raw, LINE_FIELDS, loc, problems)
+        if "attrs" in raw:
+            check_attrs(raw["attrs"], loc + ("attrs",), problems)
         missing = [k for k in ("id", "shop", "item", "category", "price", "qty") if k not in raw]
         if missing:
             problems.append(Problem("missing", loc, f"line is missing {', '.join(missing)}"))
             continue
         lid = _str(raw["id"], loc + ("id",), problems, "line id")
         if lid in seen:
-            problems.append(Problem("duplicate_id", loc + ("id",), f"line id {lid!r} is used twice"))
+            problems.append(Problem("duplicate_id", loc + ("id",), f"line id {shown(lid)!r} is used twice"))
         seen.add(lid)
         shop = _str(raw["shop"], loc + ("shop",), problems, "shop")
         if shop and shop not in shops:
             from .semantics import suggest
 
-            problems.append(Problem("unknown_shop", loc + ("shop",), f"unknown shop {shop!r}{suggest(shop, shops)}"))
+            problems.append(Problem("unknown_shop", loc + ("shop",), f"unknown shop {shown(shop)!r}{suggest(shop, shops)}"))
         item = _str(raw["item"], loc + ("item",), problems, "item")
         category = _str(raw["category"], loc + ("category",), problems, "category")
         price = _money(raw["price"], loc + ("price",), problems)
@@ -187,25 +233,38 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
         ps = raw.get("presale")
         if ps is not None:
             presale = _presale(ps, price, loc + ("presale",), problems)
-        cart.lines.append(Line(i, lid, shop, item, category, price, qty, eligible, presale))
+        title = raw.get("title")
+        if title is not None:
+            title = _title(title, loc + ("title",), problems)
+        cart.lines.append(Line(i, lid, shop, item, category, price, qty, eligible, presale, title))
+    units = sum(ln.qty for ln in cart.lines)
+    if units > MAX_CART_UNITS:
+        problems.append(Problem("too_many", ("lines",), f"a cart has at most {MAX_CART_UNITS} units in all, got {units}"))
 
-    postage = data.get("postage") or {}
+    postage = _or(data.get("postage"), {})
     if not isinstance(postage, dict):
         problems.append(Problem("type", ("postage",), "postage must map shop ids to amounts"))
     else:
         for sid, amount in postage.items():
             if sid not in shops:
-                problems.append(Problem("unknown_shop", ("postage", sid), f"unknown shop {sid!r}"))
+                from .semantics import suggest
+
+                problems.append(Problem("unknown_shop", ("postage", sid),
+                                        f"unknown shop {shown(str(sid))!r}{suggest(str(sid), shops)}"))
             cart.postage[sid] = _money(amount, ("postage", sid), problems)
 
-    wallet = data.get("wallet") or {}
+    wallet = _or(data.get("wallet"), {})
     if not isinstance(wallet, dict):
         problems.append(Problem("type", ("wallet",), "wallet must be a mapping"))
         wallet = {}
-    coupons = wallet.get("coupons") or []
+    unknown_fields(wallet, WALLET_FIELDS, ("wallet",), problems)
+    coupons = _or(wallet.get("coupons"), [])
     by_id = camp.by_id
     if not isinstance(coupons, list):
         problems.append(Problem("type", ("wallet", "coupons"), "coupons must be a list of coupon ids"))
+        coupons = []
+    elif len(coupons) > MAX_WALLET:
+        problems.append(Problem("too_many", ("wallet", "coupons"), f"a wallet holds at most {MAX_WALLET} coupons"))
         coupons = []
     for j, cid in enumerate(coupons):
         p = by_id.get(cid) if isinstance(cid, str) else None
@@ -214,31 +273,43 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
 
             known = [x.id for x in camp.promos if x.is_coupon]
             what = "is not a coupon" if p is not None else "is not a coupon of this campaign"
-            problems.append(Problem("unknown_coupon", ("wallet", "coupons", j), f"{cid!r} {what}{suggest(str(cid), known)}"))
+            problems.append(Problem("unknown_coupon", ("wallet", "coupons", j),
+                                    f"{_got(cid)} {what}{suggest(str(cid), known)}"))
         elif cid in cart.coupons:
             problems.append(Problem("duplicate", ("wallet", "coupons", j), f"coupon {cid!r} is listed twice"))
         else:
             cart.coupons.append(cid)
-    vouchers = wallet.get("vouchers") or {}
+    vouchers = _or(wallet.get("vouchers"), {})
     if not isinstance(vouchers, dict):
         problems.append(Problem("type", ("wallet", "vouchers"), "vouchers must map voucher ids to counts"))
+        vouchers = {}
+    elif len(vouchers) > MAX_WALLET:
+        problems.append(Problem("too_many", ("wallet", "vouchers"), f"a wallet holds at most {MAX_WALLET} kinds of voucher"))
         vouchers = {}
     for vid, n in vouchers.items():
         p = by_id.get(vid)
         if p is None or not p.is_voucher:
+            from .semantics import suggest
+
+            known = [x.id for x in camp.promos if x.is_voucher]
             problems.append(Problem("unknown_voucher", ("wallet", "vouchers", vid),
-                                    f"{vid!r} is not a category voucher of this campaign"))
-        cart.vouchers[vid] = _int(n, ("wallet", "vouchers", vid), problems, "voucher count", 0, 1_000_000)
+                                    f"{shown(str(vid))!r} is not a category voucher of this campaign{suggest(str(vid), known)}"))
+        cart.vouchers[vid] = _int(n, ("wallet", "vouchers", vid), problems, "voucher count", 0, MAX_VOUCHERS)
 
     use = data.get("use")
     if use is not None:
         if not isinstance(use, list):
             problems.append(Problem("type", ("use",), "use must be a list of coupon ids"))
+        elif len(use) > MAX_WALLET:
+            problems.append(Problem("too_many", ("use",), f"use names at most {MAX_WALLET} coupons"))
         else:
             cart.use = []
             for j, cid in enumerate(use):
-                if cid not in cart.coupons:
-                    problems.append(Problem("not_held", ("use", j), f"coupon {cid!r} is not in the wallet"))
+                if not isinstance(cid, str) or cid not in cart.coupons:
+                    from .semantics import suggest
+
+                    problems.append(Problem("not_held", ("use", j),
+                                            f"coupon {_got(cid)} is not in the wallet{suggest(str(cid), cart.coupons)}"))
                 elif cid in cart.use:
                     problems.append(Problem("duplicate", ("use", j), f"coupon {cid!r} is named twice"))
                 else:
@@ -252,12 +323,13 @@ def _presale(ps: Any, price: int, loc: Loc, problems: list[Problem]) -> Presale 
     if not isinstance(ps, dict) or "deposit" not in ps:
         problems.append(Problem("missing", loc, "presale needs at least a deposit"))
         return None
+    unknown_fields(ps, PRESALE_FIELDS, loc, problems)
     deposit = _money(ps["deposit"], loc + ("deposit",), problems)
     value = _money(ps["deposit_value"], loc + ("deposit_value",), problems) if ps.get("deposit_value") is not None else deposit
     instant = _money(ps.get("instant_off") or 0, loc + ("instant_off",), problems)
     stage = ps.get("stage", "final")
     if stage not in ("final", "deposit"):
-        problems.append(Problem("value", loc + ("stage",), f"stage must be 'final' or 'deposit', got {stage!r}"))
+        problems.append(Problem("value", loc + ("stage",), f"stage must be 'final' or 'deposit', got {_got(stage)}"))
     if value < deposit:
         problems.append(Problem("value", loc + ("deposit_value",), "deposit_value must not be below the deposit"))
     if value + instant > price:

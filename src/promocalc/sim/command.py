@@ -113,5 +113,6 @@ def simulate(config_path: str, carts_path: str | None, generate: int | None, see
     else:
         click.echo(result.to_text(), nl=False)
         rate = result.carts / result.elapsed if result.elapsed > 0 else 0.0
-        click.echo(f"priced {result.carts} carts in {result.elapsed:.1f} s ({rate:,.0f} carts/s, {engine}"
+        carts = f"{result.carts:,} cart{'' if result.carts == 1 else 's'}"
+        click.echo(f"priced {carts} in {result.elapsed:.1f} s ({rate:,.0f} carts/s, {engine}"
                    f"{f', {result.workers} workers' if engine == 'dask' else ''})", err=True)  # fmt: skip

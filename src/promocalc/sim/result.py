@@ -142,32 +142,42 @@ class SimulationResult:
         return json.dumps(self.summary(), ensure_ascii=False, indent=indent)
 
     def to_text(self) -> str:
-        """A short plain-text report."""
+        """A short plain-text report: money as ``¥1,234.50``, counts with their plural."""
+        from ..locale import money as yuan
+
+        def m(x: str) -> str:
+            return yuan(x, "en_US")
+
+        def n(count: int, word: str) -> str:
+            return f"{count:,} {word}{'' if count == 1 else 's'}"
+
         s = self.summary()
         t = s["totals"]
         out = [
-            f"campaign {s['campaign']}: {s['carts']} carts, {t['lines']} lines, {t['units']} units",
-            f"  list amount {t['subtotal']}  discount {t['discount']}  (effective rate {t['effective_discount_rate']})",
-            f"  merchant-funded {t['merchant_funded']}  platform-funded {t['platform_funded']}",
-            f"  payable {t['payable']} (postage {t['postage']}, deposits paid before {t['deposit_paid']})  GMV {t['gmv']}",
-            f"  vouchers held {t['vouchers_held']}, used {t['vouchers_used']}",
+            f"campaign {s['campaign']}: {n(s['carts'], 'cart')}, {n(t['lines'], 'line')}, {n(t['units'], 'unit')}",
+            f"  list amount {m(t['subtotal'])}  discount {m(t['discount'])}  (effective rate {t['effective_discount_rate']})",
+            f"  merchant-funded {m(t['merchant_funded'])}  platform-funded {m(t['platform_funded'])}",
+            f"  payable {m(t['payable'])} (postage {m(t['postage'])}, deposits paid before {m(t['deposit_paid'])})"
+            f"  GMV {m(t['gmv'])}",
+            f"  vouchers held {t['vouchers_held']:,}, used {t['vouchers_used']:,}",
             "layers:",
         ]
         for d in s["layers"]:
-            out.append(
-                f"  {d['layer']:<9}{d['discount']:>14}  merchant {d['merchant_funded']:>12}  platform {d['platform_funded']:>12}"
-            )
+            out.append(f"  {d['layer']:<9}{m(d['discount']):>16}  merchant {m(d['merchant_funded']):>14}"
+                       f"  platform {m(d['platform_funded']):>14}")  # fmt: skip
         out.append("shops:")
         for d in s["shops"]:
-            out.append(f"  {d['id']:<18}{d['carts']:>8} carts  discount {d['discount']:>12}  merchant {d['merchant_funded']:>12}"
-                       f"  platform {d['platform_funded']:>12}  payable {d['payable']:>14}")  # fmt: skip
+            out.append(f"  {d['id']:<18}{n(d['carts'], 'cart'):>14}  discount {m(d['discount']):>14}"
+                       f"  merchant {m(d['merchant_funded']):>14}  platform {m(d['platform_funded']):>14}"
+                       f"  payable {m(d['payable']):>16}")  # fmt: skip
         out.append("instruments:  received / used / orders guided / GMV / discount")
         for d in s["instruments"]:
-            out.append(f"  {d['id']:<18}{d['received']:>8}{d['used']:>8}{d['orders']:>8}{d['gmv']:>16}{d['discount']:>14}")
+            out.append(f"  {d['id']:<18}{d['received']:>8,}{d['used']:>8,}{d['orders']:>8,}{m(d['gmv']):>18}"
+                       f"{m(d['discount']):>16}")  # fmt: skip
         if s["tiers"]:
             out.append(f"tier landing (within {s['landing_band']} of a tier's spend):  reached / landed just above / just below")
             for d in s["tiers"]:
-                out.append(f"  {d['id']:<18}{d['tier']:<16}{d['reached']:>8}{d['landed']:>8}{d['just_below']:>8}")
+                out.append(f"  {d['id']:<18}{d['tier']:<16}{d['reached']:>8,}{d['landed']:>8,}{d['just_below']:>8,}")
         return "\n".join(out) + "\n"
 
     # -- pandas ------------------------------------------------------------------------------------------

@@ -30,8 +30,15 @@ def _band(band: Any) -> Fraction:
     if isinstance(band, (float, bool)):
         raise TypeError(f"band must be exact (a string like '0.10', a Decimal or a Fraction), got {band=!r}")
     try:
-        f = Fraction(Decimal(band)) if isinstance(band, (str, Decimal)) else Fraction(band)
-    except (InvalidOperation, ValueError, TypeError):
+        d = Decimal(band.strip()[:40]) if isinstance(band, str) and len(band) <= 40 else band
+        if isinstance(d, str):
+            raise ValueError
+        if isinstance(d, Decimal) and (not d.is_finite() or abs(d.adjusted()) > 12):
+            raise ValueError  # 1e999999999 would take forever to turn into a fraction
+        f = Fraction(d)
+        if f.denominator > 10**12:
+            raise ValueError
+    except (InvalidOperation, ValueError, TypeError, OverflowError):
         raise ValueError(f"band must be a number like '0.10', got {band=!r}") from None
     if not 0 <= f < 1:
         raise ValueError(f"band must lie in [0, 1), got {band=!r}")
