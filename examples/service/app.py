@@ -11,7 +11,8 @@ Endpoints:
 - ``GET /campaigns`` the campaigns served, with the file each came from
 - ``GET /health``   ``{"status": "ok", "campaigns": N}``
 
-Every config file of the folder (``*.yaml``, ``*.yml``, ``*.json``) is loaded at start. A file that
+Every config file of the folder (``*.yaml``, ``*.yml``, ``*.json`` with a ``promocalc:`` key; other
+documents such as carts are skipped) is loaded at start. A file that
 changes is loaded again and swapped in whole; a new version that is invalid is refused, its problems
 are logged, and the previous version keeps serving. Bad requests get HTTP 422 with the problems as
 JSON, each with its location. Request bodies are read with exact decimals: no float carries money.
@@ -34,6 +35,7 @@ from fastapi.responses import JSONResponse
 
 import promocalc
 from promocalc import Campaign, PromocalcError
+from promocalc.io.documents import read_file
 
 log = logging.getLogger("promocalc.service")
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -84,7 +86,11 @@ class Registry:
                     continue
                 self._by_path[str(path)] = version
                 try:
-                    campaign = promocalc.load(str(path))
+                    doc = read_file(str(path))
+                    if not (isinstance(doc.data, dict) and "promocalc" in doc.data):
+                        log.debug("%s: no 'promocalc' key, not a campaign config", path)
+                        continue
+                    campaign = promocalc.load(doc)
                 except PromocalcError as e:
                     for p in e.problems or []:
                         log.error("%s: %s: %s (kept the version being served)", path, p.path(), p.message)
