@@ -3,8 +3,9 @@
 usage: python benchmarks/bench_quote.py [--floor PATH] [--rounds N]
 
 Prices the typical cart of ``make_typical.py`` (10 lines, 3 shops) through ``campaign.quote(cart_mapping)``,
-cart validation included, and reports µs per quote and the ratio to the floor. It also reports how the
-cost grows from 20 lines over 5 shops to 200 lines over 50 shops. Without the floor it reports the engine
+cart validation included, with and without ``to_json()``, and reports µs per quote, the ratio to the floor
+and the peak memory of one quote. It also reports how the cost grows from 20 lines over 5 shops to 200
+lines over 50 shops and 2,000 lines over 500 shops (500 named coupons). Without the floor it reports the engine
 alone. This is a benchmark, not a test: nothing here fails on time.
 """
 
@@ -58,6 +59,18 @@ def per_call(fn, n: int) -> float:  # type: ignore[no-untyped-def]
     return (time.perf_counter() - t) / n
 
 
+def peak_bytes(fn) -> int:  # type: ignore[no-untyped-def]
+    """Peak memory (tracemalloc) allocated while ``fn`` runs once."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--floor", type=Path, default=DEFAULT_FLOOR, help="folder with floor.py and make_typical.py")
@@ -72,32 +85,42 @@ def main() -> None:
         assert spec and spec.loader
         floor = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(floor)
+    source = make if make.exists() else None
 
-    case = typical(make if make.exists() else None, 10, 3)
+    case = typical(source, 10, 3)
     campaign = promocalc.load(case["config"])
     cart = case["cart"]
-    campaign.quote(cart)
-    engine_t, floor_t = [], []
+    campaign.quote(cart).to_json()
+    quote_t, json_t, floor_t = [], [], []
     for _ in range(args.rounds):  # interleaved, best of rounds
-        engine_t.append(per_call(lambda: campaign.quote(cart), args.n))
+        quote_t.append(per_call(lambda: campaign.quote(cart), args.n))
+        json_t.append(per_call(lambda: campaign.quote(cart).to_json(), args.n))
         if floor is not None:
             floor_t.append(per_call(lambda: floor.price(floor.LINES), args.n * 5))
-    e = min(engine_t)
-    print(f"engine: {e * 1e6:.1f} us per quote (10 lines, 3 shops, cart validation included)")
-    if floor_t:
-        f = min(floor_t)
-        print(f"floor:  {f * 1e6:.1f} us per cart")
-        print(f"ratio:  {e / f:.2f}x the floor")
+    q, qj = min(quote_t), min(json_t)
+    f = min(floor_t) if floor_t else None
+    ratio = (lambda x: f" ({x / f:.2f}x the floor)") if f else (lambda x: "")
+    if f:
+        print(f"floor:            {f * 1e6:8.1f} us per cart")
+    print(f"quote:            {q * 1e6:8.1f} us{ratio(q)}   (10 lines, 3 shops, cart validation included)")
+    print(f"quote + to_json:  {qj * 1e6:8.1f} us{ratio(qj)}")
+    print(f"peak memory:      {peak_bytes(lambda: campaign.quote(cart).to_json()) / 1024:8.1f} KiB per quote + to_json")
 
     sizes = {}
-    for lines, shops in ((20, 5), (200, 50)):
-        case = typical(make if make.exists() else None, lines, shops)
+    for lines, shops in ((20, 5), (200, 50), (2000, 500)):
+        case = typical(source, lines, shops)
         camp = promocalc.load(case["config"])
         c = case["cart"]
-        camp.quote(c)
-        sizes[(lines, shops)] = min(per_call(lambda: camp.quote(c), max(50, args.n // (lines // 10))) for _ in range(3))
-        print(f"{lines} lines / {shops} shops: {sizes[(lines, shops)] * 1e6:.0f} us per quote")
-    print(f"growth 200/50 vs 20/5: {sizes[(200, 50)] / sizes[(20, 5)]:.1f}x (linear would be 10x)")
+        camp.quote(c).to_json()
+        n = max(5, args.n // (lines // 10))
+        sizes[lines] = (min(per_call(lambda: camp.quote(c), n) for _ in range(3)),
+                        min(per_call(lambda: camp.quote(c).to_json(), n) for _ in range(3)))  # fmt: skip
+        peak = peak_bytes(lambda: camp.quote(c).to_json()) / 1024
+        print(f"{lines:5} lines / {shops:3} shops: quote {sizes[lines][0] * 1e6:9.0f} us, "
+              f"+ to_json {sizes[lines][1] * 1e6:9.0f} us, peak {peak:8.0f} KiB")  # fmt: skip
+    print(f"growth 200/50 vs 20/5, quote:               {sizes[200][0] / sizes[20][0]:5.1f}x (linear: 10x)")
+    print(f"growth 2000/500 vs 200/50, quote:           {sizes[2000][0] / sizes[200][0]:5.1f}x (linear: 10x)")
+    print(f"growth 2000/500 vs 200/50, quote + to_json: {sizes[2000][1] / sizes[200][1]:5.1f}x (linear: 10x)")
 
 
 if __name__ == "__main__":

@@ -195,3 +195,24 @@ def run_input(stdin: str, *args: str) -> tuple[int, str, str]:
     res = CliRunner().invoke(main, list(args), input=stdin)
     assert "Traceback" not in res.output and "Traceback" not in res.stderr
     return res.exit_code, res.stdout, res.stderr
+
+
+def test_examples_copies_the_bundled_examples_with_the_schema_their_modeline_names(tmp_path: Path) -> None:
+    dest = tmp_path / "ex"
+    code, out, err = run("examples", str(dest))
+    assert code == 0, err
+    shipped = sorted(p.relative_to(ROOT / "examples") for p in (ROOT / "examples").rglob("*")
+                     if p.is_file() and p.name != "promocalc.schema.json")  # fmt: skip
+    copied = sorted(p.relative_to(dest) for p in dest.rglob("*") if p.is_file() and p.name != "promocalc.schema.json")
+    assert copied == shipped
+    config = dest / "double11-2016" / "config.yaml"
+    modeline = config.read_text(encoding="utf-8").splitlines()[0]
+    target = re.search(r"\$schema=(\S+)", modeline)
+    assert target is not None
+    schema = json.loads((config.parent / target.group(1)).read_text(encoding="utf-8"))
+    _, printed, _ = run("schema")
+    assert schema == json.loads(printed)
+    code, again, err = run("examples", str(dest))
+    assert code == 2 and "already exists; nothing was copied" in err
+    code, out, _ = run("quote", "--config", str(config), "--cart", str(dest / "double11-2016" / "cart.yaml"))
+    assert code == 0 and json.loads(out)["payable"] == "2893.00"

@@ -48,7 +48,7 @@ def validation_problems(err: ValidationError) -> list[Problem]:
 
 
 def parse_config(doc: Document) -> tuple[Config | None, list[Problem]]:
-    """Validate a document as a config: the schema, then the references (RULES 13)."""
+    """Validate a document as a config: the schema, then the references."""
     if not isinstance(doc.data, dict):
         return None, [Problem("type", (), "a config must be a mapping with 'promocalc: 1'")]
     try:
@@ -97,6 +97,11 @@ class Campaign:
         """The campaign id."""
         return self._c.id
 
+    @property
+    def compiled(self) -> Compiled:
+        """The compiled campaign the engine reads (promotions, shops, tiers, timezone); treat it as read-only."""
+        return self._c
+
     def cart(self, cart: Any) -> Cart:
         """Validate a cart mapping against this campaign (raises :class:`CartError`); the result is reusable."""
         if isinstance(cart, Cart):
@@ -126,6 +131,16 @@ class Campaign:
             return parse_time(at, self._c.tz)
         except ValueError as e:
             raise CartError(f"at: {e}", [Problem("time", ("at",), str(e))]) from None
+
+    def advise(self, cart: Any, catalog: Any = None, *, max_units: int = 3) -> Any:
+        """凑单 advice: for every unmet threshold, the gap, its scope and what reaching it costs (an ``Advice``).
+
+        With ``catalog`` (items with shop, item, category, price), also the cheapest set of at most
+        ``max_units`` catalog units reaching each gap. Every figure is that of :meth:`quote`; see docs/rules.md.
+        """
+        from .advise import advise
+
+        return advise(self, cart, catalog, max_units=max_units)
 
     def refund(self, order: Any, refunds: Any, policy: str | None = None) -> Any:
         """Apply refunds to an order (a :class:`Quote` or its JSON/dict); see :mod:`promocalc.refunds`."""

@@ -135,6 +135,32 @@ def quote(config_path: str, cart_path: str, fmt: str, locale: str, at: str | Non
 
 @main.command()
 @click.option("--config", "config_path", required=True, help="Campaign config (YAML or JSON).")
+@click.option("--cart", "cart_path", required=True, help="Cart to advise on (YAML or JSON).")
+@click.option("--catalog", "catalog_path", default=None, help="Items the buyer could add (YAML or JSON list).")
+@click.option("--max-units", default=3, show_default=True, type=click.IntRange(1, 20),
+              help="At most this many catalog units per suggestion.")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@click.option("--locale", default="zh_CN", show_default=True, callback=_locale, metavar="LOCALE",
+              help="Text language: zh_CN (zh-CN, zh) or en_US (en-US, en).")
+@guarded
+def advise(config_path: str, cart_path: str, catalog_path: str | None, max_units: int, fmt: str, locale: str) -> None:
+    """凑单: for every unmet threshold, what to add and what it really costs."""
+    campaign = load_campaign(config_path)
+    doc = read(cart_path)
+    try:
+        c = campaign.cart(doc.data)
+    except CartError as e:
+        raise report(e, doc, EXIT_INVALID) from None
+    cat_doc = read(catalog_path) if catalog_path is not None else None
+    try:  # the cart is checked already: what fails now is the catalog
+        a = campaign.advise(c, cat_doc.data if cat_doc is not None else None, max_units=max_units)
+    except CartError as e:
+        raise report(e, cat_doc, EXIT_INVALID) from None
+    click.echo(a.to_json() if fmt == "json" else a.to_text(locale), nl=fmt == "json")
+
+
+@main.command()
+@click.option("--config", "config_path", required=True, help="Campaign config (YAML or JSON).")
 @click.option("--order", "order_path", required=True, help="The order record: a quote as JSON.")
 @click.option("--refunds", "refunds_path", required=True, help="Refund request (YAML or JSON).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
@@ -155,25 +181,80 @@ def refund(config_path: str, order_path: str, refunds_path: str, fmt: str, local
     if out_path is not None:
         try:
             with open(out_path, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(result.order, ensure_ascii=False, indent=1) + "\n")
+                fh.write(json.dumps(result.order, ensure_ascii=False, indent=1, default=str) + "\n")
         except OSError as e:
             raise Failure([f"{out_path}:1:1: cannot write the updated order: {e.strerror or e}"], EXIT_UNUSABLE) from None
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        click.echo(result.to_json())
     else:
         click.echo(result.to_text(locale), nl=False)
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of the campaign config."""
+    from .model.config import Config
+
+    s = Config.model_json_schema()
+    s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    s["title"] = "promocalc campaign config"
+    return s
 
 
 @main.command()
 @guarded
 def schema() -> None:
     """Print the JSON Schema of the campaign config (for editor completion)."""
-    from .model.config import Config
+    click.echo(json.dumps(config_schema(), ensure_ascii=False, indent=1))
 
-    s = Config.model_json_schema()
-    s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    s["title"] = "promocalc campaign config"
-    click.echo(json.dumps(s, ensure_ascii=False, indent=1))
+
+def examples_folder() -> Any:
+    """The bundled examples: shipped inside the wheel, or the ``examples`` folder of a clone."""
+    from importlib.resources import files
+    from pathlib import Path
+
+    shipped = files("promocalc") / "examples"
+    if shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parents[2] / "examples"
+
+
+@main.command()
+@click.argument("directory", metavar="DIR")
+@guarded
+def examples(directory: str) -> None:
+    """Copy the bundled example configs and carts into DIR (with the config schema beside them)."""
+    from pathlib import Path
+
+    src = examples_folder()
+    if not src.is_dir():
+        raise Failure(["promocalc: the bundled examples are missing from this installation"], EXIT_UNUSABLE)
+    dest = Path(directory)
+    pairs: list[tuple[Any, Path]] = []
+
+    def walk(node: Any, to: Path) -> None:
+        for child in sorted(node.iterdir(), key=lambda c: c.name):
+            if child.name.startswith((".", "__")) or child.name == "promocalc.schema.json":
+                continue
+            if child.is_dir():
+                walk(child, to / child.name)
+            else:
+                pairs.append((child, to / child.name))
+
+    walk(src, dest)
+    taken = [str(t) for _, t in pairs if t.exists()]
+    if taken:
+        raise Failure([f"{t}:1:1: already exists; nothing was copied" for t in taken], EXIT_UNUSABLE)
+    try:
+        for child, target in pairs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(child.read_bytes())
+        schema_path = dest / "promocalc.schema.json"
+        if not schema_path.exists():
+            schema_path.write_text(json.dumps(config_schema(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    except OSError as e:
+        raise Failure([f"{directory}:1:1: cannot write: {e.strerror or e}"], EXIT_UNUSABLE) from None
+    written = len(pairs)
+    click.echo(f"copied {written} example files to {dest} (and promocalc.schema.json for editor completion)")
 
 
 def _register_optional() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -12,17 +11,18 @@ from .engine.compile import Compiled
 from .engine.compiled import LAYER_NAMES
 from .engine.context import Applied, Skipped
 from .engine.pricer import Priced
+from .io.jsontext import dumps
 from .money import fmt
-from .record import seal, units_json
+from .record import UNIT_LIST_MAX, seal, units_json
 
 LAYERS = ("item", "shop", "coupon", "platform")
 
 
 class Quote:
-    """A priced cart. Figures are integer fen; :meth:`to_dict` gives the FORMATS.md quote shape."""
+    """A priced cart. Figures are integer fen; :meth:`to_dict` gives the quote format of docs/formats.md."""
 
     __slots__ = ("_camp", "_p", "subtotal", "payable", "discount", "deposit_paid", "postage", "optimal",
-                 "line_payables", "__dict__")  # fmt: skip
+                 "lower_bound", "line_payables", "__dict__")  # fmt: skip
 
     def __init__(self, camp: Compiled, priced: Priced, stamp: tuple[str, bytes | None] | None = None) -> None:
         self._camp = camp
@@ -44,6 +44,8 @@ class Quote:
         self.payable = lines_total + self.postage
         self.discount = self.subtotal - lines_total - self.deposit_paid
         self.optimal = priced.optimal
+        # a proven lower bound on the payable when the search stopped at its budget (postage is fixed)
+        self.lower_bound = None if priced.lower_bound is None else priced.lower_bound + self.postage
 
     # -- figures ---------------------------------------------------------------------------------------
 
@@ -98,7 +100,7 @@ class Quote:
         return per
 
     def units(self, i: int) -> list[int]:
-        """The frozen per-unit amounts of line ``i`` (RULES 3): what each unit cost the buyer in all."""
+        """The frozen per-unit amounts of line ``i`` (allocation): what each unit cost the buyer in all."""
         return [v for v, n in self.unit_runs(i) for _ in range(n)]
 
     def _weights(self, i: int) -> Runs:
@@ -111,34 +113,46 @@ class Quote:
         return allocate_runs(self.line_payables[i] + ctx.dep[i], self._weights(i))
 
     def lowest_unit_price(self, i: int) -> int:
-        """RULES 9: the lowest unit amount of line ``i`` after only the instruments that count."""
+        """The lowest-price basis: the lowest unit amount of line ``i`` after only the instruments that count."""
         ctx = self._p.ctx
-        back = 0
-        promo = ctx.item_of[i]
-        if promo is not None and not promo.counts_lowest:
-            back += ctx.item_off[i]
+        total = self.line_payables[i] + ctx.dep[i] + self._left_out[i]
+        if ctx.unit_w[i] is None:
+            return total // ctx.lines[i].qty  # equal weights: the smallest share is the floor
+        return min(v for v, _ in allocate_runs(total, self._weights(i)))
+
+    @cached_property
+    def _left_out(self) -> list[int]:
+        """Per line: what instruments that do not count toward the lowest price took off (one pass)."""
+        ctx = self._p.ctx
+        back = [0] * len(ctx.lines)
+        for i, promo in enumerate(ctx.item_of):
+            if promo is not None and not promo.counts_lowest:
+                back[i] += ctx.item_off[i]
         for a in self.applied:
             if a.promo.layer > 1 and not a.promo.counts_lowest:
-                back += a.shares.get(i, 0)
-        total = self.line_payables[i] + ctx.dep[i] + back
-        return min(v for v, _ in allocate_runs(total, self._weights(i)))
+                for i, s in a.shares.items():
+                    back[i] += s
+        return back
 
     def funding(self) -> dict[str, tuple[int, int]]:
         """Per shop: (merchant-funded, platform-funded) discount in fen, every layer counted."""
         ctx = self._p.ctx
         out = {s: [0, 0] for s in self._shop_ids()}
-        for i, ln in enumerate(ctx.lines):
-            item_total = self._layer_shares[i][0]
-            promo = ctx.item_of[i]
+        layer_shares = self._layer_shares
+        item_of = ctx.item_of
+        lines = ctx.lines
+        for i, ln in enumerate(lines):
+            promo = item_of[i]
             plat = ctx.item_off[i] if promo is not None and promo.platform_funded else 0
-            out[ln.shop][0] += item_total - plat
-            out[ln.shop][1] += plat
+            row = out[ln.shop]
+            row[0] += layer_shares[i][0] - plat
+            row[1] += plat
         for a in self.applied:
             if a.promo.layer == 1:
                 continue
             k = 1 if a.promo.platform_funded else 0
             for i, s in a.shares.items():
-                out[ctx.lines[i].shop][k] += s
+                out[lines[i].shop][k] += s
         return {s: (m, p) for s, (m, p) in out.items()}
 
     # -- output ----------------------------------------------------------------------------------------
@@ -147,16 +161,40 @@ class Quote:
         """The quote as plain JSON-ready data (money as strings with two decimals)."""
         ctx = self._p.ctx
         camp = self._camp
+        money = _money_text
+        texts = _TEXTS  # money texts are looked up inline: most amounts were written before
+        dep = ctx.dep
+        unit_w = ctx.unit_w
+        pay = self.line_payables
+        left_out = self._left_out
+        layer_shares = self._layer_shares
+        has_presale = ctx.has_presale
         lines = []
+        shop_pay: dict[str, int] = {}
         for i, ln in enumerate(ctx.lines):
-            per = self._layer_shares[i]
+            qty = ln.qty
+            p = pay[i]
+            total = p + dep[i]
+            if qty == 1:
+                units: list[Any] = [texts.get(total) or money(total)]
+                lowest = total + left_out[i]
+            elif unit_w[i] is None and qty <= UNIT_LIST_MAX:
+                q, r = divmod(total, qty)  # equal weights: the left-over fen go to the first units
+                units = [texts.get(q + 1) or money(q + 1)] * r + [texts.get(q) or money(q)] * (qty - r)
+                lowest = (total + left_out[i]) // qty
+            else:
+                units = units_json(self.unit_runs(i), qty)
+                lowest = self.lowest_unit_price(i)
+            sub = ln.price * qty if not has_presale else self._line_subtotal(i)
+            a, b, c, d4 = layer_shares[i]
             d: dict[str, Any] = {
-                "id": ln.id, "shop": ln.shop, "item": ln.item, "category": ln.category, "qty": ln.qty,
-                "subtotal": fmt(self._line_subtotal(i)),
-                "discounts": {name: fmt(per[k]) for k, name in enumerate(LAYERS)},
-                "payable": fmt(self.line_payables[i]),
-                "units": units_json(self.unit_runs(i), ln.qty),
-                "lowest_unit_price": fmt(self.lowest_unit_price(i)),
+                "id": ln.id, "shop": ln.shop, "item": ln.item, "category": ln.category, "qty": qty,
+                "subtotal": texts.get(sub) or money(sub),
+                "discounts": {"item": texts.get(a) or money(a), "shop": texts.get(b) or money(b),
+                              "coupon": texts.get(c) or money(c), "platform": texts.get(d4) or money(d4)},
+                "payable": texts.get(p) or money(p),
+                "units": units,
+                "lowest_unit_price": texts.get(lowest) or money(lowest),
             }  # fmt: skip
             if ln.title is not None:
                 d["title"] = ln.title
@@ -167,22 +205,27 @@ class Quote:
                     d["deposit_paid"] = fmt(ctx.dep[i])
                     d["stage"] = "final"
             lines.append(d)
+            shop_pay[ln.shop] = shop_pay.get(ln.shop, 0) + p
         fund = self.funding()
         shops = []
+        postage = ctx.cart.postage
         for s in self._shop_ids():
-            idx = [i for i, ln in enumerate(ctx.lines) if ln.shop == s]
-            post = ctx.cart.postage.get(s, camp.shops[s].postage)
+            post = postage.get(s, camp.shops[s].postage)
+            m, pf = fund[s]
             shops.append({
-                "id": s, "postage": fmt(post),
-                "payable": fmt(sum(self.line_payables[i] for i in idx) + post),
-                "merchant_funded": fmt(fund[s][0]), "platform_funded": fmt(fund[s][1]),
+                "id": s, "postage": money(post), "payable": money(shop_pay.get(s, 0) + post),
+                "merchant_funded": money(m), "platform_funded": money(pf),
             })  # fmt: skip
         applied = []
+        cart_lines = ctx.lines
         for a in self.applied:
+            promo = a.promo
+            shares = a.shares
             entry: dict[str, Any] = {
-                "id": a.promo.id, "kind": a.promo.kind, "layer": LAYER_NAMES[a.promo.layer], "amount": fmt(a.amount),
-                "funded_by": "platform" if a.promo.platform_funded else "merchant",
-                "lines": {ctx.lines[i].id: fmt(s) for i, s in sorted(a.shares.items())},
+                "id": promo.id, "kind": promo.kind, "layer": LAYER_NAMES[promo.layer],
+                "amount": money(sum(shares.values())),
+                "funded_by": "platform" if promo.platform_funded else "merchant",
+                "lines": {cart_lines[i].id: texts.get(v) or money(v) for i, v in sorted(shares.items())},
             }  # fmt: skip
             if a.vouchers is not None:
                 entry["vouchers"] = a.vouchers
@@ -202,6 +245,8 @@ class Quote:
         out["not_applied"] = [_skipped_json(s) for s in self.not_applied]
         if self.optimal is not None:
             out["optimal"] = self.optimal
+            if self.lower_bound is not None:
+                out["lower_bound"] = fmt(self.lower_bound)
         if self._stamp is not None:
             out["fingerprint"] = self._stamp[0]
             if self._stamp[1] is not None:
@@ -209,8 +254,8 @@ class Quote:
         return out
 
     def to_json(self, indent: int | None = 1) -> str:
-        """The quote as JSON text (FORMATS.md)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        """The quote as JSON text (docs/formats.md): one space per level by default; ``indent=None`` is compact."""
+        return dumps(self.to_dict(), indent)
 
     def to_text(self, locale: str = "zh_CN") -> str:
         """The quote as a receipt a person reads, in ``zh_CN`` or ``en_US`` (``zh-CN``, ``zh``, ``en``… also do).
@@ -232,6 +277,20 @@ class Quote:
 
     def __repr__(self) -> str:
         return f"<Quote payable={fmt(self.payable)} discount={fmt(self.discount)} lines={len(self.line_payables)}>"
+
+
+_TEXTS: dict[int, str] = {}  # fen -> its text; bounded, the same amounts recur from line to line and quote to quote
+
+
+def _money_text(fen: int) -> str:
+    """``fmt(fen)``, remembered."""
+    s = _TEXTS.get(fen)
+    if s is not None:
+        return s
+    s = fmt(fen)
+    if len(_TEXTS) < 65536:
+        _TEXTS[fen] = s
+    return s
 
 
 def _deposit_stage(ctx: Any, i: int) -> bool:

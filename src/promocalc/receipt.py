@@ -262,7 +262,7 @@ def quote_table(q: Quote, locale: str = "zh_CN") -> str:
     def t(key: str) -> str:
         return html.escape(text(locale, key))
 
-    heads = [t("shop"), html.escape("商品" if locale == "zh_CN" else "Item"), t("subtotal"), t("layer_item"),
+    heads = [t("shop"), t("line"), t("subtotal"), t("layer_item"),
              t("layer_shop"), t("layer_coupon"), t("layer_platform"), t("line_payable")]  # fmt: skip
     body = []
     for i, ln in enumerate(ctx.lines):

@@ -205,6 +205,14 @@ def read_order(rec: dict[str, Any], comp: Any, fp: str, key: bytes | None, max_u
             r.bad("seal_invalid", ("seal",), "the order record's seal is missing or does not verify: "
                   "it was changed, or sealed with another key")
             return order, r.problems
+    if rec.get("currency", "CNY") != "CNY":
+        r.bad("value", ("currency",), "the currency must be 'CNY'")
+    if not isinstance(rec.get("optimal", True), bool):
+        r.bad("type", ("optimal",), "optimal must be true or false")
+    if "lower_bound" in rec:
+        r.money(rec["lower_bound"], ("lower_bound",))
+    if not isinstance(rec.get("fingerprint"), str):
+        r.bad("type", ("fingerprint",), "the fingerprint must be text")
     at = rec.get("at")
     if at is not None and not isinstance(at, str):
         r.bad("type", ("at",), "at must be an ISO 8601 date-time")
@@ -217,7 +225,12 @@ def read_order(rec: dict[str, Any], comp: Any, fp: str, key: bytes | None, max_u
         r.bad("type", ("not_applied",), "not_applied must be a list")
     else:
         for k, s in enumerate(skipped):
-            r.fields(s, SKIPPED_FIELDS, ("not_applied", k), "a not_applied entry")
+            entry = r.fields(s, SKIPPED_FIELDS, ("not_applied", k), "a not_applied entry")
+            for f, v in entry.items():
+                if f == "gap" and isinstance(v, int) and not isinstance(v, bool):
+                    continue
+                if not isinstance(v, str) or has_control(v):
+                    r.bad("type", ("not_applied", k, f), f"{f} must be printable text")
     history = rec.get("refunds", [])
     if not isinstance(history, list):
         r.bad("type", ("refunds",), "the refund history must be a list")
@@ -382,8 +395,8 @@ def _check_sums(r: Reader, rec: dict[str, Any], order: Order, comp: Any) -> None
         if promo.is_voucher:
             if inst.vouchers is None or inst.vouchers > promo.max_per_checkout:
                 bad(loc + ("vouchers",), f"{inst.id!r} uses at most {promo.max_per_checkout} vouchers")
-            elif inst.amount > inst.vouchers * promo.face:
-                bad(loc + ("amount",), f"{inst.vouchers} vouchers of {inst.id!r} are worth at most {fmt(inst.vouchers * promo.face)}")
+            elif not (inst.vouchers - 1) * promo.face < inst.amount <= inst.vouchers * promo.face:
+                bad(loc + ("vouchers",), f"{inst.vouchers} vouchers of {inst.id!r} are not worth {fmt(inst.amount)}")
         elif inst.vouchers is not None:
             bad(loc + ("vouchers",), f"{inst.id!r} is not a voucher")
     for ln in order.lines:

@@ -179,7 +179,7 @@ class RefundResult:
 
     def to_json(self) -> str:
         """The result as JSON text."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str)
 
     def to_text(self, locale: str = "zh_CN") -> str:
         """Plain words for a customer-service agent: per refund what goes back, and whether instruments return."""

@@ -22,7 +22,7 @@ class Tier:
         if self.off is not None:
             return self.off
         assert self.rate is not None
-        # base·(1−rate), rounded half up to the fen on the whole base (RULES 5)
+        # base·(1−rate), rounded half up to the fen on the whole base (the shop-level rounding rule)
         num = base * (self.rate.denominator - self.rate.numerator)
         den = self.rate.denominator
         return (2 * num + den) // (2 * den)

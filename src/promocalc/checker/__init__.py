@@ -1,4 +1,4 @@
-"""Configuration checks for CI (``promocalc check``): schema, RULES 13 meaning, and changes over time.
+"""Configuration checks for CI (``promocalc check``): schema, meaning and the campaign calendar, and changes over time.
 
 >>> from promocalc.checker import check_file
 >>> report = check_file("promo.yaml")                           # doctest: +SKIP

@@ -1,4 +1,4 @@
-"""Checks against the previous version of a config at a given time (RULES 13).
+"""Checks against the previous version of a config at a given time (what may no longer change once the calendar says so).
 
 After the threshold setup closes, a category offering a single group may not change; after the edit
 deadline no group choice or offered tiers may change; a category voucher may never be deleted nor its

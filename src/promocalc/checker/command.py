@@ -1,4 +1,4 @@
-"""``promocalc check``: verify campaign configs in CI (schema, RULES 13, and changes against the previous version).
+"""``promocalc check``: verify campaign configs in CI (schema, meaning, the campaign calendar, and changes against the previous version).
 
 Exit 0 when every config is valid (warnings allowed), 1 when there are errors, 2 when an input cannot be
 read at all. It never shows a traceback.

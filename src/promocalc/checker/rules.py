@@ -1,4 +1,4 @@
-"""CI checks on a schema-valid config beyond what loading needs (RULES 13): the calendar, windows, membership.
+"""CI checks on a schema-valid config beyond what loading needs: the calendar, windows, membership.
 
 Errors here make ``promocalc check`` fail but do not stop :func:`promocalc.load`; warnings flag what is
 valid but probably not what was meant. Every check is listed with its ``type`` in ``docs/check.md``.
@@ -276,7 +276,7 @@ def _promotions(cfg: Config) -> list[Problem]:
 
 
 def _quantity_tiers(pid: str, tiers: list[ItemsTier], loc: Loc) -> list[Problem]:
-    """Quantity tiers give something, and more as the item count grows (RULES 5: tiers are stepped)."""
+    """Quantity tiers give something, and more as the item count grows (tiers are stepped: the highest one reached wins)."""
     out: list[Problem] = []
     for j, t in enumerate(tiers):
         if t.off is not None and t.off <= 0:

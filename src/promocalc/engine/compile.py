@@ -115,7 +115,7 @@ class Compiled:
             if "counts_toward_lowest_price" in p.model_fields_set:
                 c.counts_lowest = p.counts_toward_lowest_price
             else:
-                c.counts_lowest = p.kind != "category_voucher"  # RULES 9: the voucher does not count
+                c.counts_lowest = p.kind != "category_voucher"  # the voucher does not count toward the lowest price
             c.excludes = frozenset(p.excludes)
             if c.layer == COUPON or p.kind == "category_coupon":
                 c.is_coupon = True

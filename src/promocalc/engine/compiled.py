@@ -16,7 +16,7 @@ LEVEL_MIN_CREDIT = (0, 100, 300, 500, 1000, 1500)
 
 
 def level_of(credit: int) -> int:
-    """Member level index for a credit score (RULES 12)."""
+    """Member level index for a credit score (the member levels)."""
     level = 0
     for i, floor in enumerate(LEVEL_MIN_CREDIT):
         if credit >= floor:

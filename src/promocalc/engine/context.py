@@ -93,7 +93,7 @@ class Context:
         return shares
 
     def presale_ok(self, idx: list[int], amount: int, weights: list[int], run: list[int], inclusive: bool) -> bool:
-        """RULES 8: every presale line's tail left must exceed (or, inclusive, reach) its share."""
+        """Presale: every presale line's tail left must exceed (or, inclusive, reach) its share."""
         if not self.has_presale or not any(self.lines[i].presale is not None for i in idx):
             return True
         raw = allocate(amount, weights)

@@ -17,7 +17,7 @@ def apply_coupon(ctx: Context, p: Promo, idx: list[int], run: list[int]) -> Appl
 
 def redeem(ctx: Context, p: Promo, scope: list[int], run: list[int]) -> Applied | Skipped:
     """Apply a wallet coupon over ``scope``: its threshold (none for a red packet), the presale tail test
-    (RULES 8), then the split. Shared by the cards of layer 3 and the category coupons of layer 4."""
+    (presale tails), then the split. Shared by the cards of layer 3 and the category coupons of layer 4."""
     measure = ctx.a1 if ctx.parallel else run
     weights = [measure[i] for i in scope]
     base = sum(weights)

@@ -14,7 +14,7 @@ def apply_item_layer(ctx: Context, promos_by_shop: dict[str, list[Promo]]) -> No
         i = ln.pos
         ps = ln.presale
         if ps is not None and ps.deposit_stage:
-            # deposit payment: the deposit alone is paid, nothing applies (RULES 8)
+            # deposit payment: the deposit alone is paid, nothing applies
             ctx.a1[i] = ps.deposit * ln.qty
             continue
         best: Promo | None = None

@@ -43,7 +43,9 @@ def _pools(idx: list[int], key_of: dict[int, Threshold]) -> list[tuple[Threshold
 
 
 def _serve_order(pools: list[tuple[Threshold, list[int], int, int]]) -> list[tuple[Threshold, list[int], int, int]]:
-    """RULES 7.1: more wanted first, then larger base, then the pool key (tiers in fen) ascending."""
+    """Category vouchers: more wanted first, then larger base, then the pool key (tiers in fen) ascending."""
+    if len(pools) == 1:  # the usual checkout: one pool, nothing to order
+        return pools
     return sorted(pools, key=lambda p: (-p[2], -p[3], _numeric_key(p[0])))
 
 
@@ -62,7 +64,7 @@ def _pool_info(t: Threshold, idx: list[int], base: int, amount: int, ctx: Contex
 
 
 def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], plan: PlatformPlan) -> Applied | Skipped:
-    """RULES 7.1: pool lines with identical groups, serve pools within the cap and the vouchers held."""
+    """Category vouchers: pool lines with identical groups, serve pools within the cap and the vouchers held."""
     lines = ctx.lines
     held = plan.held.get(p.id, 0)
     if held <= 0:
@@ -134,7 +136,7 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
 
 def cross_shop(ctx: Context, p: Promo, idx: list[int], run: list[int], plan: PlatformPlan,
                balance_left: int | None = None) -> Applied | Skipped:  # fmt: skip
-    """RULES 7.2: repeating tiers per pool of identical shop tiers; the allowance is capped by the balance.
+    """Cross-shop reduction: repeating tiers per pool of identical shop tiers; the allowance is capped by the balance.
 
     ``balance_left`` is what earlier balance-capped instruments of this checkout left of the balance.
     """
@@ -181,7 +183,7 @@ def cross_shop(ctx: Context, p: Promo, idx: list[int], run: list[int], plan: Pla
 
 
 def category_coupon(ctx: Context, p: Promo, idx: list[int], run: list[int], taken: set[int]) -> Applied | Skipped:
-    """RULES 7.3: a stepped threshold over the lines of its categories across shops; one per line."""
+    """Category coupons: a stepped threshold over the lines of its categories across shops; one per line."""
     lines = ctx.lines
     scope = [i for i in idx if i not in taken and p.in_scope(lines[i].item, lines[i].category)]
     if not scope:

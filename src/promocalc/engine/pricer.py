@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import product
-
 from ..model.cart import Cart
 from ..timeutil import in_any
 from .compile import Compiled
@@ -12,7 +10,8 @@ from .context import Applied, Context, Skipped
 from .coupon_layer import apply_coupon
 from .item_layer import apply_item_layer
 from .platform_layer import PlatformPlan, apply_platform
-from .selection import SEARCH_LIMIT, ShopOption, card_options, combination_count, subsets
+from .search import Mode, Search, Unit, tie_key
+from .selection import ShopOption
 from .shop_layer import shop_promotion
 
 
@@ -20,7 +19,7 @@ class Priced:
     """The outcome of pricing a cart: the context, the chosen options and everything applied or not."""
 
     __slots__ = ("ctx", "run", "options", "platform_applied", "platform_skipped", "coupons", "optimal",
-                 "explain", "_not_applied", "at")  # fmt: skip
+                 "explain", "_not_applied", "at", "lower_bound")  # fmt: skip
 
     def __init__(self) -> None:
         self.ctx: Context
@@ -30,6 +29,7 @@ class Priced:
         self.platform_skipped: list[Skipped] = []
         self.coupons: tuple[Promo, ...] = ()
         self.optimal: bool | None = None
+        self.lower_bound: int | None = None
         self.explain: tuple[Compiled, list[Skipped], set[str], set[str] | None]
         self._not_applied: list[Skipped] | None = None
         self.at = 0.0
@@ -82,46 +82,16 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     held = set(cart.coupons)
     notes: list[Skipped] = []
 
-    per_shop: list[list[ShopOption]] = []
-    run = list(run1)
-    for shop, idx in ctx.by_shop.items():
-        results = [shop_promotion(ctx, p, idx, run1) for p in camp.shop_promos.get(shop, ()) if p.id in active]
-        choices: list[Applied | None] = [r for r in results if isinstance(r, Applied)] or [None]
-        notes += [r for r in results if isinstance(r, Skipped) and r.reason != "no_lines_in_scope"]
-        cards = [c for c in camp.card_promos.get(shop, ()) if c.id in held]
-        if use is None:
-            card_opts = card_options([c for c in cards if c.id in active])
-        else:
-            card_opts = [tuple(c for c in cards if c.id in use)]
-        opts: list[ShopOption] = []
-        for sc in choices:
-            if sc is not None:
-                for i, s in sc.shares.items():
-                    run[i] -= s
-            for co in card_opts:
-                res = [apply_coupon(ctx, c, idx, run) if c.id in active else Skipped(c, ctx.inactive.get(c.id, "inactive"))
-                       for c in co]  # fmt: skip
-                if use is None and any(isinstance(r, Skipped) for r in res):
-                    continue  # the same cards without this one price the same with fewer coupons
-                got = [r for r in res if type(r) is Applied]
-                for r in got:
-                    for i, s in r.shares.items():
-                        run[i] -= s
-                run3 = [run[i] for i in idx]
-                for r in got:
-                    for i, s in r.shares.items():
-                        run[i] += s
-                opts.append(ShopOption(shop, idx, sc, co, res, run3))
-            for i in idx:
-                run[i] = run1[i]
-        per_shop.append(opts)
+    per_shop = [_shop_modes(ctx, camp, shop, idx, run1, use, held, notes) for shop, idx in ctx.by_shop.items()]
 
     cat_coupons = [p for p in camp.platform if p.is_coupon and p.id in held]
     if use is None:
-        cc_sets = subsets([p for p in cat_coupons if p.id in active])
+        cc_free = [p for p in cat_coupons if p.id in active]
+        cc_fixed: tuple[Promo, ...] = ()
     else:
-        cc_sets = [tuple(p for p in cat_coupons if p.id in use and p.id in active)]
-    # a named coupon outside its window or audience does not apply either; it is reported (RULES 6)
+        cc_free = []
+        cc_fixed = tuple(p for p in cat_coupons if p.id in use and p.id in active)
+    # a named coupon outside its window or audience does not apply either; it is reported
     platform = [p for p in camp.platform if p.id in active]
     plan = PlatformPlan(platform, cart.vouchers, cart.allowance, camp.cross_tiers, camp.voucher_tiers)
     alts = camp.alternatives(tuple(p for p in platform if not p.is_coupon or (use is None or p.id in use)))
@@ -134,35 +104,21 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
             for i, v in zip(opt.idx, opt.run3):
                 r[i] = v
         applied, skipped = apply_platform(ctx, plan, cc, disabled, r)
-        total = sum(r) - dep_total
         coupons = [c for opt in choice for c in opt.coupons] + list(cc)
-        key = (total, len(coupons), sorted(c.pos for c in coupons), -sum(o.shop_off for o in choice),
-               [o.shop_result.promo.pos if o.shop_result else -1 for o in choice])
-        return key, r, applied, skipped
+        return tie_key(sum(r) - dep_total, coupons, choice), r, applied, skipped
 
-    count = combination_count(per_shop, len(cc_sets), len(alts))
-    best = None
-    if count == 1:
-        choice = tuple(opts[0] for opts in per_shop)
-        r = list(run1)
-        for opt in choice:
-            for i, v in zip(opt.idx, opt.run3):
-                r[i] = v
-        applied, skipped = apply_platform(ctx, plan, cc_sets[0], alts[0], r)
-        best = (None, choice, cc_sets[0], r, applied, skipped)
-        optimal = True
-    elif count <= SEARCH_LIMIT:
-        for ai, disabled in enumerate(alts):
-            for cc in cc_sets:
-                for choice in product(*per_shop):
-                    key, r, applied, skipped = evaluate(choice, cc, disabled)
-                    key = key + (ai,)  # type: ignore[operator]
-                    if best is None or key < best[0]:
-                        best = (key, choice, cc, r, applied, skipped)
+    lower_bound = None
+    if not cc_free and len(alts) == 1 and all(len(m) == 1 and m[0].option is not None for m in per_shop):
+        choice = tuple(m[0].option for m in per_shop if m[0].option is not None)
+        key, r, applied, skipped = evaluate(choice, cc_fixed, alts[0])
+        best = (key, choice, cc_fixed, r, applied, skipped)
         optimal = True
     else:
-        best = _descend(per_shop, cc_sets, alts, evaluate)
-        optimal = False
+        found = Search(ctx, plan, per_shop, cc_free, cc_fixed, alts, evaluate, dep_total).run()
+        best = found.best  # type: ignore[assignment]
+        optimal = found.optimal
+        if not optimal:
+            lower_bound = found.lower_bound
     assert best is not None
     _, choice, cc, r, applied, skipped = best
     out = Priced()
@@ -174,33 +130,79 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     out.platform_skipped = skipped
     out.coupons = tuple(c for opt in choice for c in opt.coupons) + tuple(cc)
     out.optimal = optimal if use is None else None
+    out.lower_bound = lower_bound if use is None else None
     out.explain = (camp, notes, held, use)
     return out
 
 
-def _descend(per_shop, cc_sets, alts, evaluate):  # type: ignore[no-untyped-def]
-    """Past the search limit: each shop's locally best option, then one shop at a time while it improves."""
-    choice = [min(opts, key=lambda o: (sum(o.run3), len(o.coupons), -o.shop_off)) for opts in per_shop]
-    best = None
-    for ai, disabled in enumerate(alts):
-        for cc in cc_sets:
-            key, r, a, s = evaluate(tuple(choice), cc, disabled)
-            if best is None or key + (ai,) < best[0]:
-                best = (key + (ai,), tuple(choice), cc, r, a, s)
-    for _ in range(4):
-        improved = False
-        for k, opts in enumerate(per_shop):
-            for opt in opts:
-                trial = list(best[1])
-                trial[k] = opt
-                key, r, a, s = evaluate(tuple(trial), best[2], alts[best[0][-1]])
-                key = key + (best[0][-1],)
-                if key < best[0]:
-                    best = (key, tuple(trial), best[2], r, a, s)
-                    improved = True
-        if not improved:
-            break
-    return best
+def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: list[int], use: set[str] | None,
+                held: set[str], notes: list[Skipped]) -> list[Mode]:  # fmt: skip
+    """A shop's ways through layers 2 and 3: each reached shop promotion (or none when none is reached)
+    with no card, one shop coupon or red packet, or item coupons decided item by item."""
+    active = ctx.active
+    results = [shop_promotion(ctx, p, idx, run1) for p in camp.shop_promos.get(shop, ()) if p.id in active]
+    choices: list[Applied | None] = [r for r in results if isinstance(r, Applied)] or [None]
+    notes += [r for r in results if isinstance(r, Skipped) and r.reason != "no_lines_in_scope"]
+    cards = [c for c in camp.card_promos.get(shop, ()) if c.id in held]
+    run = list(run1)
+    simple: dict[tuple[int, ...], tuple[tuple[object, ...], ShopOption]] = {}
+    modes: list[Mode] = []
+    eligible = ctx.eligible
+    seen = [i for i in idx if eligible[i]]
+
+    def keep(opt: ShopOption) -> None:
+        # options that leave the same amounts on every eligible line are the same to layer 4: keep the tie winner
+        vals = dict(zip(idx, opt.run3))
+        sig = tuple(vals[i] for i in seen)
+        rank = (sum(opt.run3), len(opt.coupons), sorted(c.pos for c in opt.coupons), -opt.shop_off,
+                opt.shop_result.promo.pos if opt.shop_result else -1)  # fmt: skip
+        old = simple.get(sig)
+        if old is None or rank < old[0]:  # type: ignore[operator]
+            simple[sig] = (rank, opt)
+
+    for sc in choices:
+        if sc is not None:
+            for i, s in sc.shares.items():
+                run[i] -= s
+        if use is not None:
+            co = tuple(c for c in cards if c.id in use)
+            res = [apply_coupon(ctx, c, idx, run) if c.id in active else Skipped(c, ctx.inactive.get(c.id, "inactive"))
+                   for c in co]  # fmt: skip
+            keep(_option(shop, idx, sc, co, res, run))
+        else:
+            usable = [c for c in cards if c.id in active]
+            units: dict[str, Unit] = {}
+            for c in usable:
+                r = apply_coupon(ctx, c, idx, run)
+                if not isinstance(r, Applied):
+                    continue  # the same cards without this one price the same with fewer coupons
+                if c.card_kind == "item_coupon":
+                    item = next(iter(c.items or ("",)))
+                    u = units.get(item)
+                    if u is None:
+                        lines = [i for i in idx if ctx.lines[i].item == item]
+                        u = units[item] = Unit(item, lines, [(None, None)])
+                    u.choices.append((c, r))
+                else:
+                    keep(_option(shop, idx, sc, (c,), [r], run))
+            if units:
+                modes.append(Mode(shop, idx, sc, None, {i: run[i] for i in idx}, list(units.values())))
+            else:
+                keep(_option(shop, idx, sc, (), [], run))
+        for i in idx:
+            run[i] = run1[i]
+    return [Mode(shop, idx, opt.shop_result, opt) for _, opt in simple.values()] + modes
+
+
+def _option(shop: str, idx: list[int], sc: Applied | None, co: tuple[Promo, ...], res: list[Applied | Skipped],
+            run: list[int]) -> ShopOption:  # fmt: skip
+    """The shop option for fixed cards: A3 on the shop's lines after the cards that applied."""
+    run3 = {i: run[i] for i in idx}
+    for r in res:
+        if type(r) is Applied:
+            for i, s in r.shares.items():
+                run3[i] -= s
+    return ShopOption(shop, idx, sc, co, res, [run3[i] for i in idx])
 
 
 def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped], held: set[str],
@@ -269,7 +271,7 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
             add(_category_coupon_reason(ctx, out, p, use))
     for s in out.platform_skipped:
         add(s)
-    if use is not None:  # RULES 6: a named coupon is never silently dropped (e.g. its shop has no lines here)
+    if use is not None:  # a named coupon is never silently dropped (e.g. its shop has no lines here)
         done = {a.promo.id for a in out.platform_applied}
         done |= {r.promo.id for o in out.options for r in o.coupon_results if isinstance(r, Applied)}
         for p in camp.promos:

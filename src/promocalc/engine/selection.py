@@ -1,20 +1,14 @@
-"""Choosing instruments (RULES 5, 7, 11): the combination with the smallest total payable.
+"""Shop options and the ``excludes`` alternatives of the platform layer (what the choice search combines).
 
-Every shop's options (its shop-level promotion × the cards it may use) are priced once
-through layers 2 and 3; combinations of shop options, category coupons and the platform
-alternatives of ``excludes`` are then priced through layer 4. The search is exhaustive up to
-:data:`SEARCH_LIMIT` combinations (``optimal: true``); past it, it starts from each shop's best
-and improves one shop at a time until nothing improves (``optimal: false``).
+The search itself is :mod:`promocalc.engine.search`.
 """
 
 from __future__ import annotations
 
-from itertools import combinations, product
+from itertools import combinations
 
 from .compiled import Promo
 from .context import Applied, Skipped
-
-SEARCH_LIMIT = 4096
 
 
 class ShopOption:
@@ -31,27 +25,6 @@ class ShopOption:
         self.coupon_results = coupon_results
         self.run3 = run3
         self.shop_off = shop_result.amount if shop_result is not None else 0
-
-
-def card_options(cards: list[Promo]) -> list[tuple[Promo, ...]]:
-    """Every combination of cards a shop may use together (RULES 6), the empty one first."""
-    out: list[tuple[Promo, ...]] = [()]
-    out += [(c,) for c in cards if c.card_kind in ("shop_coupon", "red_packet")]
-    by_item: dict[str, list[Promo]] = {}
-    for c in cards:
-        if c.card_kind == "item_coupon":
-            by_item.setdefault(next(iter(c.items or ("",))), []).append(c)
-    if by_item:
-        for combo in product(*[[None, *cs] for cs in by_item.values()]):
-            chosen = tuple(c for c in combo if c is not None)
-            if chosen:
-                out.append(chosen)
-    return out
-
-
-def subsets(items: list[Promo]) -> list[tuple[Promo, ...]]:
-    """All subsets, smaller first."""
-    return [c for k in range(len(items) + 1) for c in combinations(items, k)]
 
 
 def alternatives(promos: list[Promo]) -> list[frozenset[str]]:
@@ -78,13 +51,3 @@ def alternatives(promos: list[Promo]) -> list[frozenset[str]]:
     keep_sets.sort(key=lambda ks: sorted(p.pos for p in ks))
     names = {p.id for p in involved}
     return [frozenset(names - {p.id for p in ks}) for ks in keep_sets] or [frozenset()]
-
-
-def combination_count(per_shop: list[list[ShopOption]], n_coupon_sets: int, n_alts: int) -> int:
-    """How many combinations an exhaustive search would price."""
-    total = n_coupon_sets * n_alts
-    for opts in per_shop:
-        total *= len(opts)
-        if total > SEARCH_LIMIT * 1000:
-            break
-    return total

@@ -7,7 +7,7 @@ from .context import Applied, Context, Skipped
 
 
 def shop_promotion(ctx: Context, p: Promo, idx: list[int], run: list[int]) -> Applied | Skipped:
-    """Apply shop-level promotion ``p`` to the shop's lines ``idx``; thresholds and weights are A1 (RULES 2.1)."""
+    """Apply shop-level promotion ``p`` to the shop's lines ``idx``; thresholds and weights are A1 (the sequential and parallel rulesets)."""
     lines = ctx.lines
     a1 = ctx.a1
     scope = [i for i in idx if p.in_scope(lines[i].item, lines[i].category)] if p.has_scope else idx

@@ -23,6 +23,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ..errors import InputError, Loc, Problem
 
 MAX_BYTES = 16 * 1024 * 1024
+FAST_YAML_CHARS = 256 * 1024  # larger YAML is read by the C reader, positions recovered only for problems
 MAX_NODES = 2_000_000
 MAX_DEPTH = 64
 MAX_NUMBER_CHARS = 60
@@ -91,14 +92,20 @@ class Document:
     name: str = "<input>"
     positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     text: str | None = None  # kept when positions are worked out only if asked for
+    _offsets: dict[int, Any] = field(default_factory=dict, repr=False)
+    fast_yaml: bool = False  # read by the C YAML reader: positions are found by composing it again
 
     def where(self, loc: Loc) -> tuple[int, int]:
         """1-based (line, column) of the value at ``loc``, or of its closest enclosing value."""
-        if not self.positions and self.text is not None:
+        if not self.positions and self.text is not None and self.fast_yaml:
+            from . import fastyaml
+
             try:
-                self.positions = _parse_yaml(self.text, self.name).positions
-            except InputError:
-                self.positions = {(): (1, 1)}
+                return fastyaml.where(self.text, tuple(loc))
+            except Exception:  # never fails a report: the document's start is a position too
+                return (1, 1)
+        if not self.positions and self.text is not None:
+            return _json_where(self.text, tuple(loc), self._offsets)  # no second reading of the whole file
         loc = tuple(loc)
         while loc:
             pos = self.positions.get(loc)
@@ -106,6 +113,58 @@ class Document:
                 return pos
             loc = loc[:-1]
         return self.positions.get((), (1, 1))
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = " \t\n\r"
+
+
+def _json_where(text: str, loc: Loc, cache: dict[int, Any]) -> tuple[int, int]:
+    """1-based (line, column) of the value at ``loc`` in JSON ``text``, or of its closest enclosing value.
+
+    Walks only down the path: values beside it are skipped by the C reader (and the offsets of a
+    container's children are kept in ``cache``), so problems in a large file are placed in about the
+    time the file took to read.
+    """
+    n = len(text)
+
+    def skip(j: int) -> int:
+        while j < n and text[j] in _SPACE:
+            j += 1
+        return j
+
+    def children(i: int) -> Any:
+        if i in cache:
+            return cache[i]
+        out: Any = {} if text[i] == "{" else []
+        j = skip(i + 1)
+        while j < n and text[j] not in "}]":
+            if isinstance(out, dict):
+                key, j = json.decoder.scanstring(text, j + 1)  # type: ignore[attr-defined]
+                j = skip(skip(j) + 1)  # past the colon
+                out.setdefault(key, j)
+            else:
+                out.append(j)
+            _, j = _DECODER.raw_decode(text, j)
+            j = skip(j)
+            if j < n and text[j] == ",":
+                j = skip(j + 1)
+        cache[i] = out
+        return out
+
+    i = skip(1 if text.startswith("\ufeff") else 0)
+    for part in loc:
+        if i >= n or text[i] not in "{[":
+            break
+        kids = children(i)
+        if isinstance(kids, dict) and isinstance(part, str) and part in kids:
+            i = kids[part]
+        elif isinstance(kids, list) and isinstance(part, int) and 0 <= part < len(kids):
+            i = kids[part]
+        else:
+            break
+    line = text.count("\n", 0, i) + 1
+    return line, i - (text.rfind("\n", 0, i) + 1) + 1
 
 
 def _check_tags(node: Any, depth: int = 0) -> int:
@@ -231,7 +290,25 @@ def parse_text(text: str, name: str = "<input>") -> Document:
         doc = _json(text, name)
         if doc is not None:
             return doc
+    if len(text) > FAST_YAML_CHARS:
+        doc = _fast_yaml(text, name)
+        if doc is not None:
+            return doc
     return _parse_yaml(text, name)
+
+
+def _fast_yaml(text: str, name: str) -> Document | None:
+    """A large YAML document through the C reader, or ``None`` when the exact reader should read it."""
+    from . import fastyaml
+
+    try:
+        data = fastyaml.load(text)
+        _plain(data, {}, MAX_NODES)  # the same bounds on depth and size as the exact reader
+    except (fastyaml.Unsupported, _Refused, RecursionError):
+        return None
+    if data is None:
+        return None
+    return Document(data, name, {}, text, fast_yaml=True)
 
 
 def _parse_yaml(text: str, name: str) -> Document:

@@ -50,6 +50,7 @@ MESSAGES: dict[str, dict[str, Message]] = {
         # the receipt
         "receipt": "结算单",
         "shop": "店铺",
+        "line": "商品",
         "subtotal": "商品小计",
         "line_payable": "应付",
         "shop_payable": "本店应付",
@@ -129,6 +130,7 @@ MESSAGES: dict[str, dict[str, Message]] = {
     "en_US": {
         "receipt": "Receipt",
         "shop": "Shop",
+        "line": "Item",
         "subtotal": "Subtotal",
         "line_payable": "Payable",
         "shop_payable": "Shop payable",

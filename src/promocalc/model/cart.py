@@ -266,6 +266,7 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
     elif len(coupons) > MAX_WALLET:
         problems.append(Problem("too_many", ("wallet", "coupons"), f"a wallet holds at most {MAX_WALLET} coupons"))
         coupons = []
+    held: set[str] = set()  # membership in sets: a wallet of hundreds of coupons stays linear
     for j, cid in enumerate(coupons):
         p = by_id.get(cid) if isinstance(cid, str) else None
         if p is None or not p.is_coupon:
@@ -275,9 +276,10 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
             what = "is not a coupon" if p is not None else "is not a coupon of this campaign"
             problems.append(Problem("unknown_coupon", ("wallet", "coupons", j),
                                     f"{_got(cid)} {what}{suggest(str(cid), known)}"))
-        elif cid in cart.coupons:
+        elif cid in held:
             problems.append(Problem("duplicate", ("wallet", "coupons", j), f"coupon {cid!r} is listed twice"))
         else:
+            held.add(cid)
             cart.coupons.append(cid)
     vouchers = _or(wallet.get("vouchers"), {})
     if not isinstance(vouchers, dict):
@@ -304,15 +306,17 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
             problems.append(Problem("too_many", ("use",), f"use names at most {MAX_WALLET} coupons"))
         else:
             cart.use = []
+            named: set[str] = set()
             for j, cid in enumerate(use):
-                if not isinstance(cid, str) or cid not in cart.coupons:
+                if not isinstance(cid, str) or cid not in held:
                     from .semantics import suggest
 
                     problems.append(Problem("not_held", ("use", j),
                                             f"coupon {_got(cid)} is not in the wallet{suggest(str(cid), cart.coupons)}"))
-                elif cid in cart.use:
+                elif cid in named:
                     problems.append(Problem("duplicate", ("use", j), f"coupon {cid!r} is named twice"))
                 else:
+                    named.add(cid)
                     cart.use.append(cid)
             problems += _card_rules(cart.use, camp)
     raise_problems(CartError, problems)
@@ -338,7 +342,7 @@ def _presale(ps: Any, price: int, loc: Loc, problems: list[Problem]) -> Presale 
 
 
 def _card_rules(use: list[str], camp: Compiled) -> list[Problem]:
-    """A named combination must keep RULES 6: one card kind per shop, one shop coupon, one coupon per item."""
+    """A named combination must keep the coupon rules: one card kind per shop, one shop coupon, one coupon per item."""
     out: list[Problem] = []
     kinds: dict[str, str] = {}
     shop_cards: dict[str, str] = {}

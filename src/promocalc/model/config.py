@@ -265,7 +265,7 @@ class WindowModel(_Frozen):
 
 
 class Calendar(_Frozen):
-    """The campaign calendar (RULES 13): setup, edit deadline, preheat (shown) and effective (applied)."""
+    """The campaign calendar: setup, edit deadline, preheat (shown) and effective (applied)."""
 
     threshold_setup: WindowModel | None = None
     threshold_edit_deadline: Time | None = None

@@ -1,4 +1,4 @@
-"""Meaning checks on a schema-valid config (RULES 13): references resolve, ids are unique, tiers make sense.
+"""Meaning checks on a schema-valid config: references resolve, ids are unique, tiers make sense.
 
 Each check returns :class:`~promocalc.errors.Problem` objects located by their path in the document,
 so that every problem of a config is reported at once.

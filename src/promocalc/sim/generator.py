@@ -231,7 +231,7 @@ class CartGenerator:
         return self.cart(i)
 
     def cart(self, i: int) -> dict[str, Any]:
-        """Cart number ``i`` as a FORMATS.md cart mapping (money as strings)."""
+        """Cart number ``i`` as a cart mapping (docs/formats.md) (money as strings)."""
         rng = random.Random(f"promocalc-sim:{self.seed}:{i}")
         ch = rng.choices
         n_lines = ch(self._lines[0], cum_weights=self._lines[1])[0]

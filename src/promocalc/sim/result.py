@@ -1,4 +1,4 @@
-"""The outcome of a simulation: campaign figures (RULES 14) in exact integer fen, with views on them."""
+"""The outcome of a simulation: campaign figures in exact integer fen, with views on them."""
 
 from __future__ import annotations
 

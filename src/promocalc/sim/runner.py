@@ -101,7 +101,7 @@ def simulate(
     progress: bool | None = None,
     keep_carts: bool = True,
 ) -> SimulationResult:
-    """Price every cart of ``carts`` with ``campaign`` and gather the campaign figures (RULES 14).
+    """Price every cart of ``carts`` with ``campaign`` and gather the campaign figures.
 
     ``carts`` is a :class:`CartGenerator` or an iterable of cart mappings. ``engine="dask"`` runs on
     ``client``, or a new client of ``address``, or a new ``LocalCluster`` of ``workers`` processes
@@ -126,7 +126,7 @@ def simulate(
     elif isinstance(at, (int, float)) and not isinstance(at, bool):
         t = float(at)
     else:
-        t = parse_time(at, campaign._c.tz)
+        t = parse_time(at, campaign.compiled.tz)
     if isinstance(carts, CartGenerator):
         if carts.campaign_id != campaign.id:
             raise ValueError(f"the generator was made for campaign {carts.campaign_id!r}, not {campaign.id!r}")

@@ -39,7 +39,7 @@ class Meta:
     """What a tally needs to know about the campaign, read once from the compiled campaign."""
 
     def __init__(self, campaign: Any) -> None:
-        c = campaign._c  # the compiled campaign: promotions with thresholds and scopes, shops, pools' tiers
+        c = campaign.compiled  # the compiled campaign: promotions with thresholds and scopes, shops, pools' tiers
         self.campaign_id: str = c.id
         self.parallel: bool = c.parallel
         self.promos = list(c.promos)

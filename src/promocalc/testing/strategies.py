@@ -1,6 +1,6 @@
 """Hypothesis strategies for campaign configs and carts (needs ``promocalc[test]``).
 
-Everything generated is a plain mapping in the FORMATS.md shapes, money always as strings
+Everything generated is a plain mapping in the shapes of docs/formats.md, money always as strings
 with two decimals. Sizes stay small (at most 4 shops, 8 lines, 6 coupons) so searches stay fast.
 """
 
@@ -290,7 +290,7 @@ def _promotions(cfg: Config) -> list[Any]:
 
 
 def _card_ok(chosen: list[Any], p: Any) -> bool:
-    """Whether coupon ``p`` may join ``chosen`` under RULES 6."""
+    """Whether coupon ``p`` may join ``chosen`` under the coupon rules."""
     kind = _CARD_KINDS.get(p.kind)
     if kind is None:
         return True
@@ -305,7 +305,7 @@ def _card_ok(chosen: list[Any], p: Any) -> bool:
 
 
 def valid_uses(config: Any, coupons: list[str]) -> Iterator[list[str]]:
-    """Every ``use`` list the wallet ``coupons`` allow under RULES 6 (the empty one first), in wallet order."""
+    """Every ``use`` list the wallet ``coupons`` allow under the coupon rules (the empty one first), in wallet order."""
     cfg = _validated(config)
     by_id = {p.id: p for p in _promotions(cfg)}
     held = [c for c in coupons if c in by_id and by_id[c].kind in _COUPON_KINDS]
@@ -348,7 +348,7 @@ def carts(
     Lines use the config's shops and categories (and an extra category no voucher group covers), items
     named in the promotions' scopes plus others; an item keeps one category, price and presale terms in
     a cart. ``presale`` allows presale final payments. ``use``: ``True`` always names a valid coupon
-    combination (RULES 6), ``False`` never, ``None`` sometimes. ``at`` is inside the campaign's effective
+    combination (the coupon rules), ``False`` never, ``None`` sometimes. ``at`` is inside the campaign's effective
     window when the calendar has one, unless ``at`` names the checkout time. Wallets hold at most
     ``max_coupons`` coupons.
     """

@@ -1,0 +1,194 @@
+"""凑单 advice: hand-worked cases, agreement with real quotes, input checks and the command."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import promocalc
+from promocalc.cli import main
+from promocalc.errors import CartError, PromocalcError
+
+from .helpers import cart, config, line
+
+SHOPS = {"a": {"name": "甲店", "campaign_member": True}, "b": {"name": "乙店", "campaign_member": True}}
+MJ = {"id": "mj", "kind": "shop_reduction", "shop": "a", "tiers": ["300-20"]}
+
+
+def camp(promos: list[dict[str, Any]]) -> promocalc.Campaign:
+    return promocalc.load(config(promos, shops=SHOPS))
+
+
+def added_cart(c: dict[str, Any], add: list[dict[str, Any]]) -> dict[str, Any]:
+    """The cart mapping with a suggestion's lines added, as a user would write it."""
+    out = copy.deepcopy(c)
+    for n, a in enumerate(add):
+        out["lines"].append({"id": f"x{n}", "shop": a["shop"], "item": a["item"], "category": a["category"],
+                             "price": a["price"], "qty": a["qty"], "platform_eligible": a["platform_eligible"]})
+    return out
+
+
+def test_shop_reduction_reached_by_one_item() -> None:
+    # ¥280 in shop a, 满300减20: the gap is ¥20; adding ¥20 makes ¥300 − ¥20 = ¥280, so it costs nothing more
+    c = camp([MJ])
+    k = cart([line("1", "280.00")])
+    advice = c.advise(k)
+    assert advice.payable == 28000
+    [g] = advice.gaps
+    assert (g.promo.id, g.gap, g.shop) == ("mj", 2000, "a")
+    assert g.exact is not None and g.exact.extra == 0 and g.exact.reached and g.exact.applies
+    assert g.exact.quote.payable == 28000
+    assert "再买 ¥20.00（甲店）可享满300减20，实付只多 ¥0.00" in advice.to_text("zh_CN")
+    assert "Add ¥20.00 (甲店) for ¥20 off ¥300: you pay only ¥0.00 more" in advice.to_text("en_US")
+
+
+def test_cheapest_catalog_set() -> None:
+    # gap ¥20 in shop a: ¥8 + ¥15 = ¥23 is the cheapest set of at most 3 units (¥8×3 = ¥24, ¥25 alone);
+    # ¥303 − ¥20 = ¥283, ¥3 more than now. Shop b's ¥5 item does not count toward shop a's reduction.
+    c = camp([MJ])
+    catalog = [{"shop": "a", "item": "x", "category": "general", "price": "15.00"},
+               {"shop": "a", "item": "y", "category": "general", "price": "25.00"},
+               {"shop": "a", "item": "z", "category": "general", "price": "8.00"},
+               {"shop": "b", "item": "w", "category": "general", "price": "5.00"}]  # fmt: skip
+    [g] = c.advise(cart([line("1", "280.00")]), catalog).gaps
+    assert g.optimal is True and g.cheapest is not None
+    assert sorted(a["item"] for a in g.cheapest.addition.to_list()) == ["x", "z"]
+    assert g.cheapest.extra == 300
+    # with one unit only, ¥25 is the only way
+    [g1] = c.advise(cart([line("1", "280.00")]), catalog, max_units=1).gaps
+    assert [a["item"] for a in g1.cheapest.addition.to_list()] == ["y"]  # type: ignore[union-attr]
+    assert g1.cheapest.extra == 500  # type: ignore[union-attr]
+
+
+def test_no_gap_at_top_tier() -> None:
+    c = camp([MJ])
+    assert c.advise(cart([line("1", "300.00")])).gaps == []
+
+
+def test_bigger_coupon_becomes_best() -> None:
+    # ¥550 in shop a holding 满300减20 and 满600减50: gap ¥50 to the second; adding ¥50 makes ¥600 − ¥50
+    c = camp([{"id": "c20", "kind": "shop_coupon", "shop": "a", "tiers": ["300-20"]},
+              {"id": "c50", "kind": "shop_coupon", "shop": "a", "tiers": ["600-50"]}])  # fmt: skip
+    k = cart([line("1", "550.00")], coupons=["c20", "c50"])
+    advice = c.advise(k)
+    assert advice.payable == 53000
+    g = {x.promo.id: x for x in advice.gaps}["c50"]
+    assert g.gap == 5000 and g.exact is not None and g.exact.applies
+    assert g.exact.quote.payable == 55000 and g.exact.extra == 2000
+
+
+def test_allowance_capped_by_balance() -> None:
+    # 每400减50 across shops, balance ¥30: ¥350 → gap ¥50; ¥400 − min(¥50, ¥30) = ¥370, ¥20 more
+    c = camp([{"id": "al", "kind": "cross_shop_reduction", "every": "400-50", "balance_capped": True}])
+    [g] = c.advise(cart([line("1", "350.00", shop="b")], allowance_balance="30.00")).gaps
+    assert g.gap == 5000 and g.exact is not None and g.exact.extra == 2000 and g.exact.reached
+
+
+PROMOS = [
+    MJ,
+    {"id": "b-every", "kind": "shop_reduction", "shop": "b", "every": "200-20", "max_off": "100.00"},
+    {"id": "c50", "kind": "shop_coupon", "shop": "a", "tiers": ["600-50"]},
+    {"id": "x", "kind": "cross_shop_reduction", "every": "400-50"},
+    {"id": "q", "kind": "quantity_deal", "shop": "b", "tiers": [{"items": 3, "rate": 0.9}]},
+]
+price = st.integers(100, 40000).map(lambda f: f"{f // 100}.{f % 100:02d}")
+lines_st = st.lists(st.tuples(price, st.integers(1, 3), st.sampled_from("ab")), min_size=1, max_size=4)
+catalog_st = st.lists(st.tuples(st.sampled_from("ab"), st.sampled_from(["p", "q", "r"]), price), max_size=3)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines_st, catalog_st)
+def test_stated_figures_are_real_quotes(lns: list[tuple[str, int, str]], cat: list[tuple[str, str, str]]) -> None:
+    c = promocalc.load(config(PROMOS, shops=SHOPS))
+    k = cart([line(str(i), p, q, shop=s) for i, (p, q, s) in enumerate(lns)], coupons=["c50"])
+    catalog = [{"shop": s, "item": f"{s}-{it}", "category": "general", "price": p} for s, it, p in cat]
+    before = copy.deepcopy(k)
+    advice = c.advise(k, catalog, max_units=2)
+    assert k == before  # advice never changes the cart it was given
+    assert advice.payable == c.quote(k).payable
+    for g in advice.gaps:
+        for s in (g.exact, g.cheapest):
+            if s is None:
+                continue
+            d = s.to_dict()
+            real = c.quote(added_cart(k, d["add"]))
+            assert real.to_dict()["payable"] == d["payable"] == d["quote"]["payable"]
+            assert real.payable - advice.payable == s.extra
+        if g.optimal and g.cheapest is not None and g.cheapest.reached:
+            # brute force: no catalog unit or pair of units reaching the threshold costs the buyer less
+            scope = [e for e in catalog if g.shop is None or e["shop"] == g.shop]
+            sets = [[x] for x in scope] + [[x, y] for i, x in enumerate(scope) for y in scope[i:]]
+            for u in sets:
+                q = c.quote(added_cart(k, [{**e, "qty": 1, "platform_eligible": True} for e in u]))
+                if not any(s.promo.id == g.promo.id and s.reason == "threshold_not_met" for s in q.not_applied):
+                    assert q.payable - advice.payable >= g.cheapest.extra
+
+
+@pytest.mark.parametrize(("item", "where", "text"), [
+    ({"shop": "zz", "item": "i", "category": "general", "price": "1.00"}, "[0].shop", "unknown shop"),
+    ({"shop": "a", "item": "i", "category": "nope", "price": "1.00"}, "[0].category", "unknown category"),
+    ({"shop": "a", "item": "i", "category": "general", "price": "1.005"}, "[0].price", "more than two decimals"),
+    ({"shop": "a", "item": "i", "category": "general", "price": 1.5}, "[0].price", "float"),
+    ({"shop": "a", "item": "i", "category": "general"}, "[0]", "missing price"),
+])  # fmt: skip
+def test_bad_catalog_is_located(item: dict[str, Any], where: str, text: str) -> None:
+    c = camp([MJ])
+    with pytest.raises(CartError) as e:
+        c.advise(cart([line("1", "280.00")]), [item])
+    p = e.value.problems[0]
+    assert p.path() == where and text in p.message
+
+
+def test_bad_max_units() -> None:
+    c = camp([MJ])
+    for bad in (0, -1, True, "2"):
+        with pytest.raises(PromocalcError) as e:
+            c.advise(cart([line("1", "280.00")]), max_units=bad)  # type: ignore[arg-type]
+        assert e.value.problems[0].path() == "max_units"
+
+
+def test_cli(tmp_path: Path) -> None:
+    cfg, k, cat = tmp_path / "c.yaml", tmp_path / "k.yaml", tmp_path / "cat.yaml"
+    cfg.write_text(yaml.safe_dump(config([MJ], shops=SHOPS), allow_unicode=True))
+    k.write_text(yaml.safe_dump(cart([line("1", "280.00")])))
+    cat.write_text(yaml.safe_dump([{"shop": "a", "item": "z", "category": "general", "price": "21.00"}]))
+    run = CliRunner().invoke
+    r = run(main, ["advise", "--config", str(cfg), "--cart", str(k), "--catalog", str(cat)])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["payable"] == "280.00" and d["gaps"][0]["gap"] == "20.00" and d["gaps"][0]["cheapest"]["extra"] == "1.00"
+    r = run(main, ["advise", "--config", str(cfg), "--cart", str(k), "--format", "text"])
+    assert r.exit_code == 0 and "再买 ¥20.00（甲店）可享满300减20，实付只多 ¥0.00" in r.output
+    r = run(main, ["advise", "--config", str(cfg), "--cart", str(k), "--format", "text", "--locale", "en"])
+    assert "Add ¥20.00 (甲店)" in r.output
+    cat.write_text("- {shop: a, item: z, category: general, price: '2.001'}\n")
+    r = run(main, ["advise", "--config", str(cfg), "--cart", str(k), "--catalog", str(cat)])
+    assert r.exit_code == 1 and "cat.yaml:1:" in r.output and "decimals" in r.output
+    r = run(main, ["advise", "--config", str(cfg), "--cart", str(k), "--max-units", "0"])
+    assert r.exit_code == 2 and "max-units" in r.output
+
+
+def test_voucher_pool_crossed_through_another_shop() -> None:
+    # shops a and b pool their lines in category general (满100用1张¥10券): ¥60 + ¥30 = ¥90, gap ¥10;
+    # a ¥10 item of shop b crosses the tier: ¥100 − ¥10 = ¥90, nothing more to pay
+    shops = {s: {"name": n, "campaign_member": True, "voucher_groups": {"general": "G"}} for s, n in SHOPS_NAMES}
+    cfg = config([{"id": "v", "kind": "category_voucher", "face_value": "10.00", "max_per_checkout": 30}], shops=shops,
+                 categories={"general": {"name": "综合", "voucher_groups": {"G": ["100-10"]}}})
+    c = promocalc.load(cfg)
+    k = cart([line("1", "60.00"), line("2", "30.00", shop="b")], vouchers={"v": 1})
+    catalog = [{"shop": "b", "item": "sock", "category": "general", "price": "10.00"}]
+    [g] = c.advise(k, catalog).gaps
+    assert (g.promo.id, g.gap, g.shop) == ("v", 1000, None)
+    assert g.cheapest is not None and g.cheapest.reached and g.cheapest.extra == 0
+    assert g.cheapest.quote.payable == 9000
+
+
+SHOPS_NAMES = (("a", "甲店"), ("b", "乙店"))
