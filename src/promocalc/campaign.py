@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -12,7 +13,7 @@ from .engine.pricer import price_cart
 from .errors import CartError, ConfigError, Problem, raise_problems
 from .io.documents import Document, load_source
 from .model.cart import Cart, parse_cart
-from .model.config import Config
+from .model.config import CampaignInfo, Config
 from .model.semantics import check_references
 from . import record
 from .quote import Quote
@@ -147,6 +148,41 @@ class Campaign:
 
         return apply_refunds(self, order, refunds, policy)
 
+    @classmethod
+    def build(
+        cls,
+        campaign: str | CampaignInfo,
+        *,
+        shops: Mapping[str, Any] | None = None,
+        categories: Mapping[str, Any] | None = None,
+        promotions: Iterable[Any] = (),
+        signing_key: str | bytes | None = None,
+        **settings: Any,
+    ) -> Campaign:
+        """Compose a campaign from :mod:`promocalc.rules` objects (or plain mappings) and compile it.
+
+        ``campaign`` is the campaign id (with ``settings`` such as ``timezone``, ``ruleset``,
+        ``calendar``, ``name``) or a :class:`~promocalc.rules.CampaignInfo`; ``signing_key`` is as for
+        :func:`load`. Raises
+        :class:`ConfigError` listing every problem, located by path (``promotions[2].shop``).
+
+        >>> from promocalc.rules import Shop, ShopReduction
+        >>> Campaign.build("demo", shops={"a": Shop()},
+        ...                promotions=[ShopReduction(id="mj", shop="a", tiers=["300-20"])])
+        <Campaign demo 1 promotions, 1 shops>
+        """
+        if isinstance(campaign, CampaignInfo):
+            if settings:
+                raise TypeError("give campaign settings either in the CampaignInfo or as keywords, not both")
+            info: Any = campaign
+        else:
+            info = {"id": campaign, **settings}
+        cfg = Config(
+            promocalc=1, campaign=info, shops=dict(shops or {}), categories=dict(categories or {}),
+            promotions=list(promotions),
+        )  # fmt: skip
+        return load(cfg, signing_key)
+
     def __repr__(self) -> str:
         return f"<Campaign {self._c.id} {len(self._c.promos)} promotions, {len(self._c.shops)} shops>"
 
@@ -154,12 +190,20 @@ class Campaign:
 def load(source: Any, signing_key: str | bytes | None = None) -> Campaign:
     """Load and compile a campaign config from a path, YAML/JSON text, or a mapping.
 
+    A :class:`~promocalc.rules.CampaignConfig` (built from :mod:`promocalc.rules` objects) is checked
+    for its references and compiled as it is.
+
     With ``signing_key`` (at least 16 bytes), every quote carries a ``seal`` and refunds accept only
     order records whose seal verifies. Raises :class:`ConfigError` listing every problem, or
     :class:`InputError` for unreadable input.
     """
-    doc = load_source(source)
-    cfg, problems = parse_config(doc)
+    if isinstance(source, Config):
+        doc = Document(source.to_dict(), "<python>", {})
+        cfg: Config | None = source
+        problems = check_references(source)
+    else:
+        doc = load_source(source)
+        cfg, problems = parse_config(doc)
     if cfg is None or any(p.severity == "error" for p in problems):
         err_problems = problems or [Problem("invalid", (), "invalid config")]
         try:

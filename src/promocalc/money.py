@@ -21,6 +21,11 @@ class MoneyError(ValueError):
 
 def to_fen(value: object, *, allow_negative: bool = False) -> int:
     """Parse ``"199.00"``, ``199``, or ``Decimal("199.5")`` into fen; reject floats and fractions of a fen."""
+    if isinstance(value, Money):
+        fen = value.in_fen
+        if fen < 0 and not allow_negative:
+            raise MoneyError(f"amount {value} is negative")
+        return fen
     if isinstance(value, str):
         m = _MONEY_RE.match(value)
         if m is None:
@@ -57,6 +62,75 @@ def to_fen(value: object, *, allow_negative: bool = False) -> int:
     if fen < 0 and not allow_negative:
         raise MoneyError(f"amount {value} is negative")
     return fen
+
+
+class Money:
+    """An exact CNY amount, held as integer fen.
+
+    ``Money("19.90")`` and ``Money(Decimal("19.9"))`` read yuan; ``Money.fen(1990)`` takes fen and
+    ``Money.yuan(19)`` whole yuan. A bare ``int`` is refused (yuan or fen?) and so is a ``float``.
+    Anywhere a rule object asks for money, a ``Money`` may be given.
+
+    >>> Money("19.90") == Money.fen(1990)
+    True
+    >>> str(Money.yuan(5))
+    '5.00'
+    """
+
+    __slots__ = ("_fen",)
+    _fen: int
+
+    def __init__(self, amount: str | Decimal) -> None:
+        if isinstance(amount, int) and not isinstance(amount, bool):
+            raise MoneyError(f"Money({amount!r}) is ambiguous: write Money.fen({amount}) or Money.yuan({amount})")
+        if not isinstance(amount, (str, Decimal)):
+            kind = "a float" if isinstance(amount, float) else f"a {type(amount).__name__}"
+            raise MoneyError(f"Money({amount!r}) is {kind}; write a string like '199.00', a Decimal, or use Money.fen()")
+        object.__setattr__(self, "_fen", to_fen(amount, allow_negative=True))
+
+    @classmethod
+    def fen(cls, fen: int) -> Money:
+        """An amount given in fen: ``Money.fen(1990)`` is ¥19.90."""
+        if isinstance(fen, bool) or not isinstance(fen, int):
+            raise MoneyError(f"Money.fen({fen!r}) needs a whole number of fen")
+        if abs(fen) > MAX_FEN:
+            raise MoneyError(f"amount of {fen} fen is out of range")
+        m = cls.__new__(cls)
+        object.__setattr__(m, "_fen", fen)
+        return m
+
+    @classmethod
+    def yuan(cls, amount: int | str | Decimal) -> Money:
+        """An amount given in yuan, as a whole number, a string or a Decimal: ``Money.yuan(19)`` is ¥19.00."""
+        return cls.fen(to_fen(amount, allow_negative=True))
+
+    @property
+    def in_fen(self) -> int:
+        """The amount in fen."""
+        return self._fen
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Money is immutable")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Money.fen, (self._fen,))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Money) and other._fen == self._fen
+
+    def __lt__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self._fen < other._fen
+
+    def __hash__(self) -> int:
+        return hash(("Money", self._fen))
+
+    def __str__(self) -> str:
+        return fmt(self._fen)
+
+    def __repr__(self) -> str:
+        return f"Money({fmt(self._fen)!r})"
 
 
 def fmt(fen: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -13,13 +13,18 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
     Tag,
+    ValidationError,
     WithJsonSchema,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
-from ..money import Rounding, to_fen, to_rate
+from ..money import Money as MoneyValue
+from ..money import Rounding, fmt, to_fen, to_rate
 
 _MONEY_SCHEMA = {
     "anyOf": [
@@ -29,8 +34,10 @@ _MONEY_SCHEMA = {
     "description": "yuan, at most two decimals",
 }
 
-Money = Annotated[int, BeforeValidator(to_fen), WithJsonSchema(_MONEY_SCHEMA)]
-"""Money in yuan at the edge, held as integer fen."""
+Money = Annotated[
+    int, BeforeValidator(to_fen), WithJsonSchema(_MONEY_SCHEMA), PlainSerializer(fmt, return_type=str, when_used="json")
+]
+"""Money in yuan at the edge, held as integer fen; written back as a yuan string."""
 
 
 def _rate(v: object) -> Decimal:
@@ -55,16 +62,139 @@ def _tier(v: object) -> object:
     return v
 
 
+def _yuan_text(fen: int) -> str:
+    """Fen as the short yuan text of a tier: ``30000 -> "300"``, ``29950 -> "299.50"``."""
+    text = fmt(fen)
+    return text[:-3] if text.endswith(".00") else text
+
+
+def _is_money(annotation: Any, metadata: list[Any]) -> bool:
+    """Whether a field holds fen (its validator is :func:`~promocalc.money.to_fen`)."""
+    for m in metadata:
+        if isinstance(m, BeforeValidator) and m.func is to_fen:
+            return True
+    stack = [annotation]
+    while stack:
+        a = stack.pop()
+        if a is Money:
+            return True
+        stack.extend(getattr(a, "__args__", ()))
+    return False
+
+
 class _Frozen(BaseModel):
+    """Frozen, strict models; built from Python, a bad value raises :class:`~promocalc.ConfigError`."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    friendly_name: ClassVar[str | None] = None
+    """The name :mod:`promocalc.rules` gives the class, used by ``repr``."""
+
+    def __repr_name__(self) -> str:
+        return self.friendly_name or type(self).__name__
+
+    def __init__(self, /, *args: Any, **data: Any) -> None:
+        if args:
+            data = self._from_args(*args, **data)
+        kind = self._kind()
+        if kind is not None:
+            data.setdefault("kind", kind)
+        try:
+            super().__init__(**data)
+        except ValidationError as e:
+            from ..campaign import validation_problems
+            from ..errors import ConfigError, raise_problems
+
+            raise_problems(ConfigError, validation_problems(e))
+            raise  # pragma: no cover - a validation error always carries a problem
+
+    # Validation of nested data (the loader's path) goes straight to pydantic and collects every
+    # problem; only a direct call from Python runs the conversions above.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def _from_args(cls, *args: Any, **data: Any) -> dict[str, Any]:
+        raise TypeError(f"{cls.__name__}() takes keyword arguments only")
+
+    @classmethod
+    def _kind(cls) -> str | None:
+        field = cls.model_fields.get("kind")
+        if field is None:
+            return None
+        args = getattr(field.annotation, "__args__", ())
+        return args[0] if len(args) == 1 and isinstance(args[0], str) else None
+
+    def __repr_args__(self) -> Any:
+        money = {n for n, f in type(self).model_fields.items() if _is_money(f.annotation, f.metadata)}
+        for name in type(self).model_fields:
+            if name == "kind" or name not in self.model_fields_set:
+                continue
+            value = getattr(self, name)
+            yield name, (MoneyValue.fen(value) if name in money and isinstance(value, int) else value)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields that were given, as plain config data (money as yuan strings), ready for YAML or JSON."""
+        out: dict[str, Any] = self.model_dump(mode="json", exclude_unset=True)
+        if "kind" in out:  # a promotion reads best as id, kind, then the rest
+            head = {k: out.pop(k) for k in ("id", "kind") if k in out}
+            out = {**head, **out}
+        return out
 
 
 class MoneyTier(_Frozen):
-    """``{spend, off}`` (满spend减off) or ``{spend, rate}`` (满spend打rate折); written ``"300-20"``."""
+    """``{spend, off}`` (满spend减off) or ``{spend, rate}`` (满spend打rate折); written ``"300-20"``.
+
+    From Python: ``Tier("300-20")``, ``Tier(spend="300", off="20")`` or ``Tier(spend="300", rate="0.9")``.
+    """
 
     spend: Money
     off: Money | None = None
     rate: Rate | None = None
+
+    @classmethod
+    def _from_args(cls, *args: Any, **data: Any) -> dict[str, Any]:
+        if len(args) != 1 or not isinstance(args[0], str) or data:
+            raise TypeError("Tier() takes one text like '300-20', or spend= with off= or rate=")
+        text = _tier(args[0])
+        if not isinstance(text, dict):  # pragma: no cover - _tier returns a mapping or raises
+            raise TypeError("Tier() takes one text like '300-20'")
+        return text
+
+    @model_serializer(mode="wrap", when_used="json")
+    def _text(self, handler: SerializerFunctionWrapHandler) -> Any:
+        if self.off is not None and self.model_fields_set >= {"spend", "off"}:
+            return f"{_yuan_text(self.spend)}-{_yuan_text(self.off)}"
+        return handler(self)
+
+    def __repr__(self) -> str:
+        if self.off is not None:
+            return f"Tier('{_yuan_text(self.spend)}-{_yuan_text(self.off)}')"
+        return f"Tier(spend='{_yuan_text(self.spend)}', rate='{self.rate}')"
+
+    def __str__(self) -> str:
+        return repr(self)[6:-2] if self.off is not None else f"{_yuan_text(self.spend)}@{self.rate}"
+
+
+class Every:
+    """A repeating tier (每满400减50), optionally capped: ``Every("400-50", max_off="300.00")``.
+
+    Give it as ``every=`` of a :class:`ShopReduction` or a :class:`CrossShopReduction`; it sets both the
+    promotion's ``every`` and its ``max_off``.
+    """
+
+    __slots__ = ("max_off", "tier")
+
+    def __init__(self, tier: str | MoneyTier, *, max_off: Any = None) -> None:
+        self.tier = tier if isinstance(tier, MoneyTier) else MoneyTier(tier)
+        self.max_off = max_off
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if hasattr(self, "max_off"):
+            raise AttributeError("Every is immutable")
+        object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        cap = f", max_off={MoneyValue.fen(to_fen(self.max_off))!r}" if self.max_off is not None else ""
+        return f"Every('{self.tier}'{cap})"
 
     @model_validator(mode="after")
     def _one_benefit(self) -> MoneyTier:
@@ -92,6 +222,8 @@ TierSpec = Annotated[
 class ItemsTier(_Frozen):
     """A quantity tier: ``{items: 2, rate: 0.9}`` (满2件9折) or ``{items: 2, off: 99}`` (第二件…)."""
 
+    friendly_name: ClassVar[str | None] = "QuantityTier"
+
     items: int = Field(ge=1, le=100_000)
     off: Money | None = None
     rate: Rate | None = None
@@ -108,6 +240,8 @@ Time = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 class WindowModel(_Frozen):
     """A half-open time window ``[start, end)``; naive times are in the campaign timezone."""
+
+    friendly_name: ClassVar[str | None] = "Window"
 
     start: Time | None = None
     end: Time | None = None
@@ -214,6 +348,18 @@ class _Promotion(_Frozen):
     excludes: list[str] = Field(default_factory=list)
     scope: Scope | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _every(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("every"), Every):
+            e = data["every"]
+            data = {**data, "every": e.tier}
+            if e.max_off is not None:
+                if data.get("max_off") is not None:
+                    raise ValueError("give max_off once: in Every(...) or on the promotion")
+                data["max_off"] = e.max_off
+        return data
+
 
 class _ShopPromotion(_Promotion):
     shop: str
@@ -227,12 +373,16 @@ class _ItemLevel(_ShopPromotion):
 class PricePromotion(_ItemLevel):
     """Layer 1: a set unit price (大促价 when ``campaign_price``)."""
 
+    friendly_name: ClassVar[str | None] = "ItemPrice"
+
     kind: Literal["price"]
     price: Money
 
 
 class RatePromotion(_ItemLevel):
     """Layer 1: unit price × rate, rounded per unit by ``rounding``."""
+
+    friendly_name: ClassVar[str | None] = "ItemRate"
 
     kind: Literal["rate"]
     rate: Rate
@@ -241,6 +391,8 @@ class RatePromotion(_ItemLevel):
 
 class AmountOffPromotion(_ItemLevel):
     """Layer 1: unit price minus ``off``, floored at zero."""
+
+    friendly_name: ClassVar[str | None] = "ItemAmountOff"
 
     kind: Literal["amount_off"]
     off: Money
@@ -340,8 +492,39 @@ Promotion = Annotated[
 class Config(_Frozen):
     """A whole campaign config document (``promocalc: 1``)."""
 
+    friendly_name: ClassVar[str | None] = "CampaignConfig"
+
     promocalc: Literal[1]
     campaign: CampaignInfo
     categories: dict[str, Category] = Field(default_factory=dict)
     shops: dict[str, Shop] = Field(default_factory=dict)
     promotions: list[Promotion] = Field(default_factory=list, max_length=100_000)  # type: ignore[valid-type]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain data (``promocalc: 1`` first, money as yuan strings)."""
+        out = super().to_dict()
+        out["promocalc"] = self.promocalc
+        out["promotions"] = [
+            {**{k: p[k] for k in ("id", "kind") if k in p}, **p} for p in out.get("promotions", [])
+        ]
+        return {"promocalc": out.pop("promocalc"), **out}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The config as JSON text that ``promocalc check`` and :func:`promocalc.load` accept."""
+        import json
+
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent) + "\n"
+
+    def to_yaml(self) -> str:
+        """The config as YAML text that ``promocalc check`` and :func:`promocalc.load` accept."""
+        import io
+
+        from ruamel.yaml import YAML
+
+        yaml = YAML(typ="safe", pure=True)
+        yaml.default_flow_style = False
+        yaml.allow_unicode = True
+        yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
+        buf = io.StringIO()
+        yaml.dump(self.to_dict(), buf)
+        return buf.getvalue()

@@ -64,11 +64,16 @@ def _carts_of(doc: Any) -> tuple[list[Any], tuple[Any, ...] | None]:
 @click.option("--out", "out_path", default=None, metavar="FILE.parquet",
               help="Write the per-cart figures to Parquet (the summary goes in its metadata).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--report", "report_path", default=None, metavar="FILE.html",
+              help="Write the campaign dashboard: one self-contained HTML page (tables and SVG plots).")
+@click.option("--locale", type=click.Choice(["zh_CN", "en_US"]), default="zh_CN", show_default=True,
+              help="Language of the --report page.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @guarded
 def simulate(config_path: str, carts_path: str | None, generate: int | None, seed: int, engine: str,
              workers: int | None, address: str | None, chunk_size: int | None, band: str, at: str | None,
-             out_path: str | None, fmt: str, progress: bool | None) -> None:  # fmt: skip
+             out_path: str | None, fmt: str, report_path: str | None, locale: str,
+             progress: bool | None) -> None:  # fmt: skip
     """Run a campaign over carts (--carts FILE or --generate N --seed S) and print its figures."""
     from .generator import CartGenerator
     from .runner import simulate as run
@@ -108,6 +113,12 @@ def simulate(config_path: str, carts_path: str | None, generate: int | None, see
             result.to_parquet(out_path)
         except OSError as e:
             raise Failure([f"{out_path}:1:1: cannot write: {e.strerror or e}"], EXIT_UNUSABLE) from None
+    if report_path is not None:
+        try:
+            with open(report_path, "w", encoding="utf-8") as f:
+                f.write(result.to_html(locale))
+        except OSError as e:
+            raise Failure([f"{report_path}:1:1: cannot write: {e.strerror or e}"], EXIT_UNUSABLE) from None
     if fmt == "json":
         click.echo(result.to_json())
     else:

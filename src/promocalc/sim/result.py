@@ -222,6 +222,12 @@ class SimulationResult:
 
     # -- display -----------------------------------------------------------------------------------------
 
+    def to_html(self, locale: str = "zh_CN") -> str:
+        """The campaign dashboard: one self-contained HTML page (tables and inline SVG), ``zh_CN`` or ``en_US``."""
+        from .report import render
+
+        return render(self, locale)
+
     def _repr_html_(self) -> str:
         s = self.summary()
         t = s["totals"]
