@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 ADDED_ITEM = "凑单"  # the item id of the synthetic line, when the scope names no items
 MAX_ROUNDS = 4  # re-measure the gap this often when earlier layers eat part of what was added
 MAX_SETS = 20_000  # search steps per threshold in the catalog search; past them the search is not optimal
-QUOTED_SETS = 10  # the cheapest sets reaching the gap by list amount, really quoted; the smallest ``extra`` wins
+QUOTED_SETS = 32  # the cheapest sets reaching the gap by list amount, really quoted; the smallest ``extra`` wins
 MAX_CATALOG = 10_000
 CATALOG_FIELDS = ("shop", "item", "category", "price", "platform_eligible", "title")
 
@@ -366,7 +366,8 @@ def _cheapest(campaign: Campaign, cart: Cart, at: float, g: Gap, before: int,
     """The set of at most ``max_units`` catalog units in scope that reaches the gap for the smallest ``extra``.
 
     The ``QUOTED_SETS`` cheapest sets by list amount that reach the gap are quoted, and the one that reaches the
-    threshold for the smallest ``extra`` wins. ``optimal`` is false when the search for them hit ``MAX_SETS``.
+    threshold for the smallest ``extra`` wins. ``optimal`` is false when the search for them hit ``MAX_SETS`` or
+    when more sets reach the gap than were quoted (a dearer set may still cost the buyer less in the end).
     """
     p = g.promo
     pool = sorted({e for e in catalog
@@ -398,9 +399,10 @@ def _cheapest_sets(pool: list[tuple[str, str, str, int, int, bool]], need: int, 
     heap: list[tuple[int, tuple[int, ...]]] = []  # (-amount, set): the worst kept set on top
     steps = 0
     cut = False
+    overflow = False
 
     def walk(start: int, left: int, amount: int, count: int, combo: tuple[int, ...]) -> None:
-        nonlocal steps, cut
+        nonlocal steps, cut, overflow
         for j in range(start, n):
             steps += 1
             if steps > MAX_SETS:
@@ -408,15 +410,18 @@ def _cheapest_sets(pool: list[tuple[str, str, str, int, int, bool]], need: int, 
                 return
             a = amount + prices[j]
             if len(heap) == QUOTED_SETS and a >= -heap[0][0]:
+                overflow = True
                 return  # prices only grow from here: nothing later in this branch is among the cheapest
             if (count + 1 if by_items else a) >= need:
                 heapq.heappush(heap, (-a, combo + (j,)))
                 if len(heap) > QUOTED_SETS:
                     heapq.heappop(heap)
-            elif left > 1:
+                    overflow = True
+            # a set past the gap is still worth trying: its extra units may cross a higher tier
+            if left > 1:
                 walk(j, left - 1, a, count + 1, combo + (j,))
                 if cut:
                     return
 
     walk(0, max_units, 0, 0, ())
-    return sorted((-a, combo) for a, combo in heap), not cut
+    return sorted((-a, combo) for a, combo in heap), not (cut or overflow)
