@@ -390,6 +390,9 @@ class Search:
         # shops with item coupons last: their item-by-item decisions then meet small fronts
         self.order = sorted(range(len(shops)), key=lambda k: (sum(len(m.units) for m in shops[k]), k))
         self.shops = shops
+        self.position = [0] * len(shops)  # search position of each shop, to hand choices back in cart order
+        for pos, k in enumerate(self.order):
+            self.position[k] = pos
         self.rel = Relaxation(ctx, plan, list(cc_free) + list(cc_fixed))
         self._prepare()
         self.best: tuple[object, ...] | None = None
@@ -439,6 +442,7 @@ class Search:
         self.zero = zero
         # per mode: the fixed part and the fronts of its units from j on
         self.mode_fixed: dict[int, Point] = {}
+        self.mode_point: dict[int, Point] = {}  # a fixed option's point, priced once
         self.unit_points: dict[tuple[int, int], list[Point]] = {}
         self.unit_suffix: dict[tuple[int, int], list[Point]] = {}
         shop_fronts: list[list[Point]] = []
@@ -446,7 +450,8 @@ class Search:
             fronts = []
             for m in modes:
                 if m.option is not None:
-                    fronts.append([self._point(dict(zip(m.idx, m.option.run3)))])
+                    self.mode_point[id(m)] = self._point(dict(zip(m.idx, m.option.run3)))
+                    fronts.append([self.mode_point[id(m)]])
                     continue
                 self.mode_fixed[id(m)] = self._point({i: m.base[i] for i in m.fixed_lines})
                 suffix = zero
@@ -560,8 +565,7 @@ class Search:
         kids = []
         for m in modes:
             if m.option is not None:
-                pt = self._point(dict(zip(m.idx, m.option.run3)))
-                nf = self._add(fixed, pt)
+                nf = self._add(fixed, self.mode_point[id(m)])
                 kids.append((self._lower(nf, self.G[pos + 1], disabled, off), len(m.option.coupons), m, nf))
             else:
                 nf = self._add(fixed, self.mode_fixed[id(m)])
@@ -605,10 +609,7 @@ class Search:
 
     def _leaf(self, ai: int, disabled: frozenset[str], cc: tuple[Promo, ...], picked: list[ShopOption]) -> None:
         self.work[0] += self.leaf_cost
-        inverse = [0] * len(self.order)
-        for pos, k in enumerate(self.order):
-            inverse[k] = pos
-        choice = tuple(picked[inverse[k]] for k in range(len(self.order)))
+        choice = tuple(picked[pos] for pos in self.position)
         key, r, applied, skipped = self.evaluate(choice, cc, disabled)
         key = (*key, ai)
         if self.best_key is None or key < self.best_key:
