@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from ..model.config import Config, ItemsTier, MoneyTier, WindowModel
 from ..thresholds import Threshold, Tier
 from ..timeutil import Window, parse_time
-from .compiled import COUPON, ITEM, LEVEL_ORDER, PLATFORM, SHOP, Promo, ShopInfo
+from .compiled import COUPON, GIFT, ITEM, LEVEL_ORDER, PAYMENT, PLATFORM, POSTAGE, SHOP, Promo, ShopInfo
 from .selection import alternatives
 
 LAYER_OF = {
@@ -16,7 +16,9 @@ LAYER_OF = {
     "shop_reduction": SHOP, "quantity_deal": SHOP,
     "shop_coupon": COUPON, "item_coupon": COUPON, "shop_red_packet": COUPON,
     "category_voucher": PLATFORM, "cross_shop_reduction": PLATFORM, "category_coupon": PLATFORM,
+    "platform_red_packet": PAYMENT, "free_postage": POSTAGE, "gift": GIFT,
 }  # fmt: skip
+PLATFORM_FUNDED = {"category_coupon", "platform_red_packet"}
 CARD_KIND = {"shop_coupon": "shop_coupon", "item_coupon": "item_coupon", "shop_red_packet": "red_packet"}
 DEFAULT_RETURNS = {"cross_shop_reduction": "never", "category_voucher": "all_or_nothing"}
 
@@ -55,6 +57,7 @@ class Compiled:
         "id", "name", "tz", "parallel", "reject", "effective", "preheat",
         "shops", "promos", "by_id", "item_promos", "shop_promos", "card_promos", "platform", "categories",
         "cross_tiers", "voucher_tiers", "always_active", "conditional", "_alternatives",
+        "postage_promos", "gift_promos", "red_packets", "vip88", "coins", "has_payment", "has_postage",
     )  # fmt: skip
 
     def __init__(self, cfg: Config) -> None:
@@ -88,6 +91,10 @@ class Compiled:
             elif s.cross_shop_tier is not None:
                 info.cross_tier = repeating(s.cross_shop_tier, None)
             info.customer_groups = {g: frozenset(m) for g, m in s.customer_groups.items()}
+            if s.coins is not None:
+                info.coins = _scoped(Promo("coins", -1, "coins", PAYMENT), s.coins.scope)
+                info.coins.rate = Fraction(s.coins.rate)
+                info.coins.shop = sid
             self.shops[sid] = info
 
         default_windows = (self.effective,) if self.effective else ()
@@ -96,11 +103,7 @@ class Compiled:
             c = Promo(p.id, pos, p.kind, LAYER_OF[p.kind])
             c.name = p.name
             c.shop = getattr(p, "shop", None)
-            if p.scope is not None:
-                c.has_scope = True
-                c.items = frozenset(p.scope.items) if p.scope.items is not None else None
-                c.categories = frozenset(p.scope.categories) if p.scope.categories is not None else None
-                c.exclude_items = frozenset(p.scope.exclude_items)
+            _scoped(c, p.scope)
             c.windows = windows(p.valid, tz) or default_windows
             if p.kind == "category_voucher" and self.effective is not None:
                 own = windows(p.valid, tz)
@@ -110,7 +113,7 @@ class Compiled:
                 c.min_level = LEVEL_ORDER.index(a.min_level) if a.min_level else 0
                 c.include_groups = frozenset(a.include_groups)
                 c.exclude_groups = frozenset(a.exclude_groups)
-            funder = p.funded_by or ("platform" if p.kind == "category_coupon" else "merchant")
+            funder = p.funded_by or ("platform" if p.kind in PLATFORM_FUNDED else "merchant")
             c.platform_funded = funder == "platform"
             if "counts_toward_lowest_price" in p.model_fields_set:
                 c.counts_lowest = p.counts_toward_lowest_price
@@ -121,7 +124,7 @@ class Compiled:
                 c.is_coupon = True
                 c.card_kind = CARD_KIND.get(p.kind)
                 default_ret = "all_or_nothing"
-            elif p.kind == "category_voucher":
+            elif p.kind in ("category_voucher", "platform_red_packet"):
                 default_ret = "all_or_nothing"
             elif p.kind == "cross_shop_reduction" and p.balance_capped:
                 default_ret = "per_order"
@@ -154,8 +157,33 @@ class Compiled:
                 c.face = p.face_value
                 c.max_per_checkout = p.max_per_checkout
                 c.inclusive_tail = p.presale_tail == "inclusive"
+            elif kind in ("free_postage", "gift"):
+                c.by_items = p.items is not None
+                c.need = p.items if p.items is not None else p.spend
+                if kind == "free_postage":
+                    c.regions = frozenset(p.exclude_regions)
+                else:
+                    c.gifts = tuple((g.item, g.qty, g.value) for g in p.gifts)
+            elif kind == "platform_red_packet":
+                c.face = p.face_value
+                c.need = p.spend
+                c.max_per_checkout = p.max_per_checkout
+                c.tender = True
             self.promos.append(c)
         self.by_id = {c.id: c for c in self.promos}
+        # the payment layer's own instruments: 88VIP (a discount, platform-funded) and coins (tender, merchant)
+        self.vip88: Promo | None = None
+        if camp.vip88 is not None:
+            v = self.vip88 = _scoped(Promo("vip88", len(self.promos), "vip88", PAYMENT), camp.vip88.scope)
+            v.rate = Fraction(camp.vip88.rate)
+            v.platform_funded = True
+            v.returns = "per_order"
+        self.coins = Promo("coins", len(self.promos) + 1, "coins", PAYMENT)
+        self.coins.tender = True
+        self.coins.returns = "coins"
+        self.by_id["coins"] = self.coins
+        if self.vip88 is not None:
+            self.by_id["vip88"] = self.vip88
         self._alternatives: dict[tuple[str, ...], list[frozenset[str]]] = {}
         # promotions with no window and no audience run for every cart: only the others are checked per quote
         plain = [c for c in self.promos if not c.windows and not (c.min_level or c.include_groups or c.exclude_groups)]
@@ -165,6 +193,9 @@ class Compiled:
         self.shop_promos: dict[str, list[Promo]] = {}
         self.card_promos: dict[str, list[Promo]] = {}
         self.platform: list[Promo] = []
+        self.postage_promos: dict[str, list[Promo]] = {}
+        self.gift_promos: dict[str, list[Promo]] = {}
+        self.red_packets: list[Promo] = []
         for c in self.promos:
             if c.layer == ITEM:
                 self.item_promos.setdefault(c.shop or "", []).append(c)
@@ -172,8 +203,16 @@ class Compiled:
                 self.shop_promos.setdefault(c.shop or "", []).append(c)
             elif c.layer == COUPON:
                 self.card_promos.setdefault(c.shop or "", []).append(c)
-            else:
+            elif c.layer == PLATFORM:
                 self.platform.append(c)
+            elif c.layer == POSTAGE:
+                self.postage_promos.setdefault(c.shop or "", []).append(c)
+            elif c.layer == GIFT:
+                self.gift_promos.setdefault(c.shop or "", []).append(c)
+            else:
+                self.red_packets.append(c)
+        self.has_payment = bool(self.vip88 or self.red_packets or any(s.coins for s in self.shops.values()))
+        self.has_postage = bool(self.postage_promos)
         self.voucher_tiers = {sid: s.voucher_tiers for sid, s in self.shops.items()}
         self.cross_tiers: dict[tuple[str, str], Threshold] = {}
         for c in self.platform:
@@ -193,6 +232,17 @@ class Compiled:
             if len(self._alternatives) < 1024:  # a benign race between threads computes it twice
                 self._alternatives[key] = alts
         return alts
+
+
+def _scoped(c: Promo, scope: object) -> Promo:
+    """Give ``c`` the config ``scope`` (items, categories, excluded items), when there is one."""
+    if scope is not None:
+        c.has_scope = True
+        c.items = frozenset(scope.items) if scope.items is not None else None  # type: ignore[attr-defined]
+        cats = scope.categories  # type: ignore[attr-defined]
+        c.categories = frozenset(cats) if cats is not None else None
+        c.exclude_items = frozenset(scope.exclude_items)  # type: ignore[attr-defined]
+    return c
 
 
 def _clip(w: Window, outer: Window) -> Window:

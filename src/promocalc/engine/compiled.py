@@ -8,8 +8,11 @@ from ..money import Rounding, round_fraction
 from ..thresholds import Threshold
 from ..timeutil import Window
 
-ITEM, SHOP, COUPON, PLATFORM = 1, 2, 3, 4
-LAYER_NAMES = {ITEM: "item", SHOP: "shop", COUPON: "coupon", PLATFORM: "platform"}
+ITEM, SHOP, COUPON, PLATFORM, PAYMENT, POSTAGE, GIFT = 1, 2, 3, 4, 5, 6, 7
+LAYER_NAMES = {ITEM: "item", SHOP: "shop", COUPON: "coupon", PLATFORM: "platform", PAYMENT: "payment",
+               POSTAGE: "postage", GIFT: "gift"}  # fmt: skip
+GOODS_LAYERS = (ITEM, SHOP, COUPON, PLATFORM, PAYMENT)
+"""The layers whose discounts lower what goods cost (postage and gifts are reported apart)."""
 
 LEVEL_ORDER = ("normal", "fine", "premium", "bluebook", "diamond", "vip")
 LEVEL_MIN_CREDIT = (0, 100, 300, 500, 1000, 1500)
@@ -35,6 +38,7 @@ class Promo:
         "threshold", "price", "rate", "off", "rounding", "campaign_price", "limit_qty",
         "face", "max_per_checkout", "inclusive_tail", "balance_capped",
         "is_coupon", "card_kind", "is_voucher",
+        "need", "by_items", "regions", "gifts", "tender",
     )  # fmt: skip
 
     def __init__(self, id: str, pos: int, kind: str, layer: int) -> None:
@@ -70,6 +74,11 @@ class Promo:
         self.is_coupon = False
         self.card_kind: str | None = None
         self.is_voucher = False
+        self.need = 0  # free postage, gift, platform red packet: the spend (fen) or items to reach
+        self.by_items = False
+        self.regions: frozenset[str] = frozenset()  # free postage: buyer regions that still pay postage
+        self.gifts: tuple[tuple[str, int, int], ...] = ()  # gift: (item, qty, declared value per unit)
+        self.tender = False  # coins and red packets pay part of the price; they are not a discount
 
     def in_scope(self, item: str, category: str) -> bool:
         """Whether a line of ``item`` in ``category`` is covered by this promotion's scope."""
@@ -98,7 +107,7 @@ class ShopInfo:
     """A compiled shop."""
 
     __slots__ = ("id", "pos", "name", "member", "voucher_tiers", "cross_tier", "cross_tiers", "postage",
-                 "customer_groups")  # fmt: skip
+                 "customer_groups", "coins")  # fmt: skip
 
     def __init__(self, id: str, pos: int) -> None:
         self.id = id
@@ -110,3 +119,4 @@ class ShopInfo:
         self.cross_tiers: dict[str, Threshold] = {}
         self.postage = 0
         self.customer_groups: dict[str, frozenset[str]] = {}
+        self.coins: Promo | None = None  # the shop's coin deduction (its rate and scope), when it offers one

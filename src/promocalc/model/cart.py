@@ -24,11 +24,14 @@ MAX_QTY = 1_000_000
 MAX_CART_UNITS = 2_000_000
 MAX_WALLET = 1_000  # coupon ids held plus voucher kinds held
 MAX_VOUCHERS = 1_000_000  # vouchers of one kind held
-CART_FIELDS = ("at", "buyer", "postage", "lines", "wallet", "use", "attrs")
-BUYER_FIELDS = ("id", "credit", "groups", "allowance_balance")
-LINE_FIELDS = ("id", "shop", "item", "category", "price", "qty", "platform_eligible", "presale", "title", "attrs")
+CART_FIELDS = ("at", "buyer", "postage", "lines", "wallet", "use", "use_coins", "use_vip88", "attrs")
+BUYER_FIELDS = ("id", "credit", "groups", "allowance_balance", "region", "coins", "vip88", "vip88_quota_left")
+LINE_FIELDS = ("id", "shop", "item", "category", "price", "qty", "platform_eligible", "presale", "title", "vip88",
+               "attrs")  # fmt: skip
 PRESALE_FIELDS = ("deposit", "deposit_value", "instant_off", "stage")
-WALLET_FIELDS = ("coupons", "vouchers")
+WALLET_FIELDS = ("coupons", "vouchers", "red_packets")
+MAX_COINS = 10**12
+MAX_RED_PACKETS = 1_000  # red packets of one kind held
 MAX_TITLE = 200
 
 
@@ -47,10 +50,11 @@ class Presale:
 class Line:
     """One cart line (an item with a quantity) of a shop."""
 
-    __slots__ = ("pos", "id", "shop", "item", "category", "price", "qty", "eligible", "presale", "title")
+    __slots__ = ("pos", "id", "shop", "item", "category", "price", "qty", "eligible", "presale", "title", "vip88")
 
     def __init__(self, pos: int, id: str, shop: str, item: str, category: str, price: int, qty: int,
-                 eligible: bool = True, presale: Presale | None = None, title: str | None = None) -> None:  # fmt: skip
+                 eligible: bool = True, presale: Presale | None = None, title: str | None = None,
+                 vip88: bool = False) -> None:  # fmt: skip
         self.pos = pos
         self.id = id
         self.shop = shop
@@ -61,12 +65,14 @@ class Line:
         self.eligible = eligible
         self.presale = presale
         self.title = title  # what a receipt shows instead of the item id
+        self.vip88 = vip88  # tagged for 88VIP's discount
 
 
 class Cart:
     """A validated cart: lines, buyer, wallet, named coupons (``use``), postage overrides and time."""
 
-    __slots__ = ("lines", "buyer_id", "credit", "groups", "allowance", "coupons", "vouchers", "use", "postage", "at")
+    __slots__ = ("lines", "buyer_id", "credit", "groups", "allowance", "coupons", "vouchers", "use", "postage", "at",
+                 "region", "coins", "vip88", "vip88_quota", "use_coins", "use_vip88", "red_packets")  # fmt: skip
 
     def __init__(self) -> None:
         self.lines: list[Line] = []
@@ -79,6 +85,13 @@ class Cart:
         self.use: list[str] | None = None
         self.postage: dict[str, int] = {}
         self.at: float | None = None
+        self.region: str | None = None
+        self.coins = 0  # the buyer's 淘金币; 1 coin = 1 fen
+        self.vip88 = False
+        self.vip88_quota: int | None = None  # 88VIP discount left this month (None: no cap)
+        self.use_coins = True
+        self.use_vip88 = True
+        self.red_packets: dict[str, int] = {}  # platform red packets held: id -> count
 
 
 def _str(v: Any, loc: Loc, problems: list[Problem], what: str) -> str:
@@ -166,6 +179,19 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
         cart.groups = frozenset(groups)
     if buyer.get("allowance_balance") is not None:
         cart.allowance = _money(buyer["allowance_balance"], ("buyer", "allowance_balance"), problems)
+    if buyer.get("region") is not None:
+        region = buyer["region"]
+        if not isinstance(region, str) or not (len(region) == 6 and region.isascii() and region.isdigit()):
+            problems.append(Problem("value", ("buyer", "region"), f"region must be a six-digit region code, got {_got(region)}"))
+        else:
+            cart.region = region
+    if buyer.get("coins") is not None:
+        cart.coins = _int(buyer["coins"], ("buyer", "coins"), problems, "coins", 0, MAX_COINS)
+    cart.vip88 = _bool(buyer.get("vip88"), False, ("buyer", "vip88"), problems)
+    if buyer.get("vip88_quota_left") is not None:
+        cart.vip88_quota = _money(buyer["vip88_quota_left"], ("buyer", "vip88_quota_left"), problems)
+    cart.use_coins = _bool(data.get("use_coins"), True, ("use_coins",), problems)
+    cart.use_vip88 = _bool(data.get("use_vip88"), True, ("use_vip88",), problems)
 
     lines = data.get("lines")
     if not isinstance(lines, list) or not lines:
@@ -236,7 +262,8 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
         title = raw.get("title")
         if title is not None:
             title = _title(title, loc + ("title",), problems)
-        cart.lines.append(Line(i, lid, shop, item, category, price, qty, eligible, presale, title))
+        vip88 = _bool(raw.get("vip88"), False, loc + ("vip88",), problems)
+        cart.lines.append(Line(i, lid, shop, item, category, price, qty, eligible, presale, title, vip88))
     units = sum(ln.qty for ln in cart.lines)
     if units > MAX_CART_UNITS:
         problems.append(Problem("too_many", ("lines",), f"a cart has at most {MAX_CART_UNITS} units in all, got {units}"))
@@ -298,6 +325,24 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
                                     f"{shown(str(vid))!r} is not a category voucher of this campaign{suggest(str(vid), known)}"))
         cart.vouchers[vid] = _int(n, ("wallet", "vouchers", vid), problems, "voucher count", 0, MAX_VOUCHERS)
 
+    packets = _or(wallet.get("red_packets"), {})
+    if not isinstance(packets, dict):
+        problems.append(Problem("type", ("wallet", "red_packets"), "red_packets must map red packet ids to counts"))
+        packets = {}
+    elif len(packets) > MAX_WALLET:
+        problems.append(Problem("too_many", ("wallet", "red_packets"), f"a wallet holds at most {MAX_WALLET} kinds of red packet"))
+        packets = {}
+    for rid, n in packets.items():
+        p = by_id.get(rid)
+        if p is None or p.kind != "platform_red_packet":
+            from .semantics import suggest
+
+            known = [x.id for x in camp.red_packets]
+            problems.append(Problem("unknown_red_packet", ("wallet", "red_packets", rid),
+                                    f"{shown(str(rid))!r} is not a platform red packet of this campaign"
+                                    f"{suggest(str(rid), known)}"))
+        cart.red_packets[rid] = _int(n, ("wallet", "red_packets", rid), problems, "red packet count", 0, MAX_RED_PACKETS)
+
     use = data.get("use")
     if use is not None:
         if not isinstance(use, list):
@@ -321,6 +366,15 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
             problems += _card_rules(cart.use, camp)
     raise_problems(CartError, problems)
     return cart
+
+
+def _bool(v: Any, default: bool, loc: Loc, problems: list[Problem]) -> bool:
+    if v is None:
+        return default
+    if not isinstance(v, bool):
+        problems.append(Problem("type", loc, f"{loc[-1]} must be true or false, got {_got(v)}"))
+        return default
+    return v
 
 
 def _presale(ps: Any, price: int, loc: Loc, problems: list[Problem]) -> Presale | None:

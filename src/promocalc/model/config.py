@@ -273,6 +273,21 @@ class Calendar(_Frozen):
     effective: WindowModel | None = None
 
 
+class Scope(_Frozen):
+    """Which lines a promotion covers; all given parts must match."""
+
+    items: list[str] | None = None
+    categories: list[str] | None = None
+    exclude_items: list[str] = Field(default_factory=list)
+
+
+class Vip88(_Frozen):
+    """The campaign's 88VIP setting: the rate paid (9.5折 = ``0.95``) on tagged lines or lines in ``scope``."""
+
+    rate: Rate = Decimal("0.95")
+    scope: Scope | None = None
+
+
 class CampaignInfo(_Frozen):
     """The ``campaign:`` block."""
 
@@ -283,6 +298,7 @@ class CampaignInfo(_Frozen):
     ruleset: Literal["sequential", "parallel"] = "sequential"
     negative_lines: Literal["cap", "reject"] = "cap"
     calendar: Calendar | None = None
+    vip88: Vip88 | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -303,23 +319,33 @@ class Category(_Frozen):
     voucher_groups: dict[str, list[TierSpec]] = Field(default_factory=dict)
 
 
+COIN_RATES = (Decimal("0.02"), Decimal("0.05"), Decimal("0.1"))
+
+
+class Coins(_Frozen):
+    """A shop's 淘金币 deduction: up to ``rate`` (0.02, 0.05 or 0.10) of a line's price after item discounts."""
+
+    rate: Rate
+    scope: Scope | None = None
+
+    @field_validator("rate")
+    @classmethod
+    def _allowed(cls, v: Decimal) -> Decimal:
+        if v not in COIN_RATES:
+            raise ValueError(f"a coin rate is one of 0.02, 0.05 or 0.10, got {v}")
+        return v
+
+
 class Shop(_Frozen):
-    """A shop: campaign membership, voucher group choices, own cross-shop tier, postage, customer groups."""
+    """A shop: membership, voucher group choices, own cross-shop tier, postage, coins, customer groups."""
 
     name: str | None = None
     campaign_member: bool = False
     voucher_groups: dict[str, str] = Field(default_factory=dict)
     cross_shop_tier: TierSpec | dict[str, TierSpec] | None = None
     postage: Money = 0
+    coins: Coins | None = None
     customer_groups: dict[str, list[str]] = Field(default_factory=dict)
-
-
-class Scope(_Frozen):
-    """Which lines a promotion covers; all given parts must match."""
-
-    items: list[str] | None = None
-    categories: list[str] | None = None
-    exclude_items: list[str] = Field(default_factory=list)
 
 
 LEVELS = ("normal", "fine", "premium", "bluebook", "diamond", "vip")
@@ -469,6 +495,68 @@ class CategoryCoupon(_Promotion):
     tiers: list[TierSpec] = Field(min_length=1, max_length=20)
 
 
+REGION_RE = re.compile(r"^[0-9]{6}$")
+
+
+class _Reached(_ShopPromotion):
+    """A shop promotion reached by ``spend`` or ``items`` on the lines' price after item discounts."""
+
+    spend: Money | None = None
+    items: int | None = Field(default=None, ge=1, le=100_000)
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> Any:
+        if (self.spend is None) == (self.items is None):
+            raise ValueError("give exactly one of 'spend' (满X元) or 'items' (满N件)")
+        return self
+
+
+class FreePostage(_Reached):
+    """满X元包邮 / 满N件包邮: waives the shop's postage; buyers in ``exclude_regions`` still pay it."""
+
+    kind: Literal["free_postage"]
+    exclude_regions: list[str] = Field(default_factory=list, max_length=1000)
+
+    @field_validator("exclude_regions")
+    @classmethod
+    def _codes(cls, v: list[str]) -> list[str]:
+        for code in v:
+            if not isinstance(code, str) or not REGION_RE.match(code):
+                raise ValueError(f"region {code!r} is not a six-digit region code like '650000'")
+        return v
+
+
+class GiftItem(_Frozen):
+    """One gift of a :class:`Gift` promotion: the item, how many, and its declared value per unit."""
+
+    item: str = Field(min_length=1, max_length=200)
+    qty: int = Field(default=1, ge=1, le=1000)
+    value: Money
+
+
+class Gift(_Reached):
+    """满赠: reaching the threshold adds the gifts to the shop order as lines of price 0.00."""
+
+    kind: Literal["gift"]
+    gifts: list[GiftItem] = Field(min_length=1, max_length=20)
+
+
+class PlatformRedPacket(_Promotion):
+    """天猫红包: tender of ``face_value`` per packet in the payment layer, optionally from a ``spend``."""
+
+    kind: Literal["platform_red_packet"]
+    face_value: Money
+    spend: Money = 0
+    max_per_checkout: int = Field(default=10, ge=1, le=10)
+
+    @field_validator("face_value")
+    @classmethod
+    def _positive(cls, v: int) -> int:
+        if v <= 0:
+            raise ValueError("a red packet's face_value must be above 0")
+        return v
+
+
 PROMOTION_KINDS = {
     "price": PricePromotion,
     "rate": RatePromotion,
@@ -481,6 +569,9 @@ PROMOTION_KINDS = {
     "category_voucher": CategoryVoucher,
     "cross_shop_reduction": CrossShopReduction,
     "category_coupon": CategoryCoupon,
+    "free_postage": FreePostage,
+    "gift": Gift,
+    "platform_red_packet": PlatformRedPacket,
 }
 
 Promotion = Annotated[

@@ -14,6 +14,7 @@ from ..money import fmt
 from .config import Config, MoneyTier
 
 SHOP_KINDS = {"price", "rate", "amount_off", "shop_reduction", "quantity_deal", "shop_coupon", "item_coupon",
+              "free_postage", "gift",
               "shop_red_packet"}  # fmt: skip
 
 
@@ -50,6 +51,10 @@ def check_tiers(tiers: list[MoneyTier], loc: tuple[str | int, ...], coupon: bool
 
 def _label(t: MoneyTier) -> str:
     return f"{fmt(t.spend)}-{fmt(t.off)}" if t.off is not None else f"{fmt(t.spend)}@{t.rate}"
+
+
+RESERVED_IDS = ("vip88", "coins")
+"""Ids the quote gives the 88VIP discount and the coin deduction among its applied instruments."""
 
 
 def check_references(cfg: Config) -> list[Problem]:
@@ -128,6 +133,19 @@ def check_references(cfg: Config) -> list[Problem]:
                 "it names none")
             out.append(Problem("item_coupon_scope", loc + ("scope",),
                                f"item coupon {p.id!r}: its scope names exactly one item ({got})"))
+        if p.id in RESERVED_IDS:
+            out.append(Problem("reserved_id", loc + ("id",),
+                               f"promotion id {p.id!r} is reserved for the payment layer ({', '.join(RESERVED_IDS)})"))
+        if p.kind == "gift":
+            sold = {it for q in cfg.promotions if getattr(q, "shop", None) == shop and q.scope is not None
+                    for it in (q.scope.items or [])}  # fmt: skip
+            for j, g in enumerate(p.gifts):
+                if g.value <= 0:
+                    out.append(Problem("gift_value", loc + ("gifts", j, "value"),
+                                       f"gift {g.item!r} needs a declared value above 0.00"))
+                if g.item in sold:
+                    out.append(Problem("gift_item_sold", loc + ("gifts", j, "item"),
+                                       f"gift {g.item!r} is also sold by shop {shop!r} (a promotion's scope names it)"))
         if p.kind == "category_voucher" and p.face_value <= 0:
             out.append(Problem("face_value", loc + ("face_value",), "face_value must be above 0"))
     for face in sorted(set(faces)):
