@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..model.cart import Cart
 from ..timeutil import in_any
+from .cart import Cart
 from .compile import Compiled
 from .compiled import Promo, level_of
 from .context import Applied, Context, Skipped
