@@ -13,38 +13,11 @@ from .engine.pricer import price_cart
 from .errors import CartError, ConfigError, Problem, raise_problems
 from .io.documents import Document, load_source
 from .model.cart import Cart, parse_cart
-from .model.config import CampaignInfo, Config
+from .model.config import CampaignInfo, Config, validation_problems
 from .model.semantics import check_references
 from . import record
 from .quote import Quote
 from .timeutil import MAX_EPOCH, MAX_YEAR, MIN_EPOCH, MIN_YEAR, parse_time
-
-
-def validation_problems(err: ValidationError) -> list[Problem]:
-    """Pydantic errors as :class:`Problem` objects, discriminator tags removed from their paths."""
-    from .model.config import PROMOTION_KINDS
-
-    out = []
-    for e in err.errors(include_url=False):
-        loc = tuple(e["loc"])
-        if len(loc) > 2 and loc[0] == "promotions" and loc[2] in PROMOTION_KINDS:
-            loc = loc[:2] + loc[3:]
-        loc = tuple(x for x in loc if not (isinstance(x, str) and x.startswith("function-")))
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "union_tag_invalid":
-            from .model.semantics import suggest
-
-            tag = str(e.get("ctx", {}).get("tag", ""))
-            msg = f"unknown kind {tag!r}{suggest(tag, PROMOTION_KINDS)}"
-            loc = loc + ("kind",)
-        elif e["type"] == "extra_forbidden":
-            msg = f"unknown field {loc[-1]!r}"
-        elif e["type"] == "missing":
-            msg = f"missing field {loc[-1]!r}"
-        elif "input" in e and e["type"] not in ("value_error",):
-            msg = f"{msg} (got {e['input']!r})" if not isinstance(e["input"], (dict, list)) else msg
-        out.append(Problem(e["type"], loc, msg))
-    return out
 
 
 def parse_config(doc: Document) -> tuple[Config | None, list[Problem]]:

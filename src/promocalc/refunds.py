@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .allocation import Runs, allocate_runs
 from .errors import CartError, Loc, Problem
@@ -26,7 +26,17 @@ from .record import Order, OrderLine, read_order, seal
 from .timeutil import in_any, parse_time
 
 if TYPE_CHECKING:
-    from .campaign import Campaign
+    from .engine.compile import Compiled
+
+
+class _Campaign(Protocol):
+    """What refunds read from a campaign (kept structural so this module does not import the campaign)."""
+
+    _c: Compiled
+    _key: bytes | None
+
+    @property
+    def fingerprint(self) -> str: ...
 
 POLICIES = ("proportional", "clawback")
 STAGES = ("in_sale", "after_sale")
@@ -233,7 +243,7 @@ def _fail(problems: list[Problem], doc: Document | None) -> None:
         raise err
 
 
-def apply_refunds(campaign: Campaign, order: Any, refunds: Any, policy: str | None = None) -> RefundResult:
+def apply_refunds(campaign: _Campaign, order: Any, refunds: Any, policy: str | None = None) -> RefundResult:
     """Apply a refund list on top of an order record's history; see the module docstring. Raises :class:`CartError`."""
     rec, order_doc = _record(order)
     comp = campaign._c

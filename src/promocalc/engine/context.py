@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..allocation import allocate
-from ..model.cart import Cart, Line
 from ..thresholds import Threshold
+from .cart import Cart, Line
 from .compiled import Promo
 
 

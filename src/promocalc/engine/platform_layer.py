@@ -86,22 +86,32 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
     measure = ctx.a1 if ctx.parallel else run
     dep = ctx.dep
     face = p.face
+    reject = ctx.reject
     wanting = []
-    pool_notes: list[dict[str, object]] = []
+    notes: list[tuple[Threshold, list[int], int, int, dict[str, object]]] = []  # made into dicts only if applied
     best_gap: int | None = None
     best_tiers: Threshold | None = None
     for t, members in by_tiers.items():
-        base = sum(measure[i] for i in members)
-        off = t.discount(base)
-        wants = off // face
-        gap = t.gap(base)
+        if reject or measure is not run:
+            base = sum(measure[i] for i in members)
+            owed = 0
+        else:  # base and what the lines still owe in one pass
+            base = owed = 0
+            for i in members:
+                v = run[i]
+                base += v
+                owed += v - dep[i]
+        wants = t.discount(base) // face
         if wants <= 0:
+            gap = t.gap(base)
             if best_gap is None or gap < best_gap:
                 best_gap, best_tiers = gap, t
-            pool_notes.append(_pool_info(t, members, base, 0, ctx, {"reason": "threshold_not_met", "gap": gap}))
+            notes.append((t, members, base, 0, {"reason": "threshold_not_met", "gap": gap}))
             continue
-        if not ctx.reject:
-            wants = min(wants, sum(run[i] - dep[i] for i in members) // face)
+        if not reject:
+            if measure is not run:
+                owed = sum(run[i] - dep[i] for i in members)
+            wants = min(wants, owed // face)
             if wants <= 0:
                 continue
         wanting.append((t, members, wants, base))
@@ -114,13 +124,13 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
     for t, members, wants, base in _serve_order(wanting):
         n = min(wants, available)
         if n <= 0:
-            pool_notes.append(_pool_info(t, members, base, 0, ctx, {"reason": "voucher_limit"}))
+            notes.append((t, members, base, 0, {"reason": "voucher_limit"}))
             continue
         weights = [measure[i] for i in members]
         amount = n * face
         if not ctx.presale_ok(members, amount, weights, run, p.inclusive_tail):
             tail_failed = True
-            pool_notes.append(_pool_info(t, members, base, 0, ctx, {"reason": "presale_tail_too_small"}))
+            notes.append((t, members, base, 0, {"reason": "presale_tail_too_small"}))
             continue
         got = ctx.settle(members, amount, weights, run)
         if got is None:
@@ -128,10 +138,10 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
         shares.update(got)
         used += n
         available -= n
-        pool_notes.append(_pool_info(t, members, base, sum(got.values()), ctx, {"vouchers": n}))
+        notes.append((t, members, base, sum(got.values()), {"vouchers": n}))
     if not used:
         return Skipped(p, "presale_tail_too_small" if tail_failed else "voucher_limit")
-    return Applied(p, shares, vouchers=used, pools=pool_notes)
+    return Applied(p, shares, vouchers=used, pools=[_pool_info(t, m, b, a, ctx, x) for t, m, b, a, x in notes])
 
 
 def cross_shop(ctx: Context, p: Promo, idx: list[int], run: list[int], plan: PlatformPlan,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..model.cart import Cart
 from ..timeutil import in_any
+from .cart import Cart
 from .compile import Compiled
 from .compiled import Promo, level_of
 from .context import Applied, Context, Skipped
@@ -49,10 +49,18 @@ def _activate(camp: Compiled, cart: Cart, t: float, ctx: Context) -> None:
     groups = cart.groups
     active = ctx.active
     active.update(camp.always_active)
+    open_at: dict[int, bool] = {}  # most promotions share the campaign window: each window set is checked once
+    preheat = None
     for p in camp.conditional:
-        if p.windows and not in_any(p.windows, t):
-            ctx.inactive[p.id] = "preheat" if (p.is_voucher and camp.preheat and camp.preheat.contains(t)) else "not_in_window"
-            continue
+        if p.windows:
+            ok = open_at.get(id(p.windows))
+            if ok is None:
+                ok = open_at[id(p.windows)] = in_any(p.windows, t)
+            if not ok:
+                if p.is_voucher and preheat is None:
+                    preheat = bool(camp.preheat and camp.preheat.contains(t))
+                ctx.inactive[p.id] = "preheat" if (p.is_voucher and preheat) else "not_in_window"
+                continue
         if p.min_level or p.include_groups or p.exclude_groups:
             mine = groups
             shop = camp.shops.get(p.shop or "")
@@ -168,6 +176,8 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
             co = tuple(c for c in cards if c.id in use)
             res = [apply_coupon(ctx, c, idx, run) if c.id in active else Skipped(c, ctx.inactive.get(c.id, "inactive"))
                    for c in co]  # fmt: skip
+            if len(choices) == 1:  # one option: nothing to compare it with
+                return [Mode(shop, idx, sc, _option(shop, idx, sc, co, res, run))]
             keep(_option(shop, idx, sc, co, res, run))
         else:
             usable = [c for c in cards if c.id in active]

@@ -23,8 +23,10 @@ from pydantic import (
     model_validator,
 )
 
+from ..errors import Problem
 from ..money import Money as MoneyValue
 from ..money import Rounding, fmt, to_fen, to_rate
+from .fields import suggest
 
 _MONEY_SCHEMA = {
     "anyOf": [
@@ -101,7 +103,6 @@ class _Frozen(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as e:
-            from ..campaign import validation_problems
             from ..errors import ConfigError, raise_problems
 
             raise_problems(ConfigError, validation_problems(e))
@@ -619,3 +620,26 @@ class Config(_Frozen):
         buf = io.StringIO()
         yaml.dump(self.to_dict(), buf)
         return buf.getvalue()
+
+
+def validation_problems(err: ValidationError) -> list[Problem]:
+    """Pydantic errors as :class:`Problem` objects, discriminator tags removed from their paths."""
+    out = []
+    for e in err.errors(include_url=False):
+        loc = tuple(e["loc"])
+        if len(loc) > 2 and loc[0] == "promotions" and loc[2] in PROMOTION_KINDS:
+            loc = loc[:2] + loc[3:]
+        loc = tuple(x for x in loc if not (isinstance(x, str) and x.startswith("function-")))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "union_tag_invalid":
+            tag = str(e.get("ctx", {}).get("tag", ""))
+            msg = f"unknown kind {tag!r}{suggest(tag, PROMOTION_KINDS)}"
+            loc = loc + ("kind",)
+        elif e["type"] == "extra_forbidden":
+            msg = f"unknown field {loc[-1]!r}"
+        elif e["type"] == "missing":
+            msg = f"missing field {loc[-1]!r}"
+        elif "input" in e and e["type"] not in ("value_error",):
+            msg = f"{msg} (got {e['input']!r})" if not isinstance(e["input"], (dict, list)) else msg
+        out.append(Problem(e["type"], loc, msg))
+    return out

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from ..errors import Loc, Problem
@@ -12,10 +13,14 @@ MAX_ID_CHARS = 200
 MAX_ATTRS_CHARS = 4096  # the caller's own data rides along; it is not ours to store in bulk
 
 
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest valid name, or ``""``."""
+    best = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {best[0]!r}?" if best else ""
+
+
 def unknown_fields(data: dict[Any, Any], allowed: Collection[str], loc: Loc, problems: list[Problem]) -> None:
     """One problem per key of ``data`` outside ``allowed``, each naming the closest valid field."""
-    from .semantics import suggest
-
     for key in data:
         if key not in allowed:
             name = key if isinstance(key, str) else repr(key)

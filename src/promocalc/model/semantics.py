@@ -6,22 +6,14 @@ so that every problem of a config is reported at once.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
-
 from ..errors import Problem
 from ..money import fmt
 from .config import Config, MoneyTier
+from .fields import suggest
 
 SHOP_KINDS = {"price", "rate", "amount_off", "shop_reduction", "quantity_deal", "shop_coupon", "item_coupon",
               "free_postage", "gift",
               "shop_red_packet"}  # fmt: skip
-
-
-def suggest(name: str, choices: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest valid name, or ``""``."""
-    best = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {best[0]!r}?" if best else ""
 
 
 def check_tiers(tiers: list[MoneyTier], loc: tuple[str | int, ...], coupon: bool = False) -> list[Problem]:

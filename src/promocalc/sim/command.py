@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ..cli import EXIT_INVALID, EXIT_UNUSABLE, Failure, guarded, load_campaign, read, report
+from ..io.command import EXIT_INVALID, EXIT_UNUSABLE, Failure, guarded, load_campaign, read, report
 from ..errors import CartError
 from .runner import DEFAULT_BAND, _band
 

@@ -1,0 +1,72 @@
+"""Quote JSON for generated carts, to prove a change to the engine leaves every figure as it was.
+
+    python benchmarks/compare_quotes.py --write before.jsonl --n 2000   # on the code before the change
+    python benchmarks/compare_quotes.py --check before.jsonl            # on the code after it
+
+Every generated cart of each example campaign is quoted twice: as generated (the engine chooses), and with
+``use`` naming the coupons that quote chose (nothing left to choose). A cart the campaign refuses is kept
+as its error message. ``--check`` prints the first differences and exits 1 when any line differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import promocalc
+from promocalc.sim import CartGenerator
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+CAMPAIGNS = ("double11-2016", "cross-shop-2021")
+
+
+def quotes(n: int, seed: int = 3, examples: Path = EXAMPLES) -> Iterator[str]:
+    """One JSON line per quote: campaign, cart index, variant and the quote's JSON (or the error)."""
+    for name in CAMPAIGNS:
+        campaign = promocalc.load(examples / name / "config.yaml")
+        for i, cart in enumerate(CartGenerator(campaign, seed=seed, n=n)):
+            for variant in ("free", "named"):
+                try:
+                    q = campaign.quote(cart)
+                    if variant == "named":
+                        chosen = [a["id"] for a in q.to_dict()["applied"] if a["id"] in cart.get("wallet", {}).get("coupons", ())]
+                        q = campaign.quote({**cart, "use": chosen})
+                    out = q.to_json()
+                except promocalc.PromocalcError as e:
+                    out = f"error: {e}"
+                yield json.dumps({"campaign": name, "cart": i, "variant": variant, "quote": out}, ensure_ascii=False)
+
+
+def main() -> None:
+    """Write or check the quote lines."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = ap.add_mutually_exclusive_group(required=True)
+    group.add_argument("--write", type=Path, help="write the lines to this file")
+    group.add_argument("--check", type=Path, help="compare with the lines in this file")
+    ap.add_argument("--n", type=int, default=2000, help="carts per campaign when writing (default 2000)")
+    ap.add_argument("--seed", type=int, default=3)
+    args = ap.parse_args()
+    if args.write:
+        with args.write.open("w", encoding="utf-8") as fh:
+            fh.write(json.dumps({"n": args.n, "seed": args.seed}) + "\n")
+            for line in quotes(args.n, args.seed):
+                fh.write(line + "\n")
+        return
+    with args.check.open(encoding="utf-8") as fh:
+        head = json.loads(fh.readline())
+        before = [line.rstrip("\n") for line in fh]
+    after = list(quotes(head["n"], head["seed"]))
+    bad = [(b, a) for b, a in zip(before, after) if b != a]
+    if len(before) != len(after):
+        bad.append((f"{len(before)} lines", f"{len(after)} lines"))
+    for b, a in bad[:3]:
+        print(f"before: {b[:300]}\nafter:  {a[:300]}")
+    print(f"{len(after)} quotes compared, {len(bad)} differ")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
