@@ -89,7 +89,7 @@ def test_schema_problems_all_at_once_with_suggestions() -> None:
         "12:5": "missing field 'shop' (promotions[3].shop)",
         "13:39": "unknown field 'face'; did you mean 'face_value'? (promotions[4].face)",
         "14:5": "missing field 'kind' (one of price, rate, amount_off, shop_reduction, quantity_deal, shop_coupon, "
-                "item_coupon, shop_red_packet, category_voucher, cross_shop_reduction, category_coupon) "
+                "item_coupon, shop_red_packet, category_voucher, cross_shop_reduction, category_coupon, free_postage, gift, platform_red_packet) "
                 "(promotions[5].kind)",
     }
 

@@ -22,7 +22,7 @@ class Quote:
     """A priced cart. Figures are integer fen; :meth:`to_dict` gives the quote format of docs/formats.md."""
 
     __slots__ = ("_camp", "_p", "subtotal", "payable", "discount", "deposit_paid", "postage", "optimal",
-                 "lower_bound", "line_payables", "__dict__")  # fmt: skip
+                 "lower_bound", "line_payables", "postage_waived", "tender", "coins_used", "__dict__")  # fmt: skip
 
     def __init__(self, camp: Compiled, priced: Priced, stamp: tuple[str, bytes | None] | None = None) -> None:
         self._camp = camp
@@ -35,14 +35,24 @@ class Quote:
         self.deposit_paid = sum(dep)
         cart = ctx.cart
         shops = camp.shops
-        self.postage = sum(cart.postage.get(s, shops[s].postage) for s in self._shop_ids())
+        extras = priced.extras
+        self.postage = sum(extras.postage.values())
+        self.postage_waived = sum(extras.waived.values())
+        self.tender = [0] * len(run)  # per line: what coins and red packets paid
+        self.coins_used = 0
+        for a in priced.payment_applied:
+            if a.promo.tender:
+                for i, v in a.shares.items():
+                    self.tender[i] += v
+                if a.promo.kind == "coins":
+                    self.coins_used += a.amount
         if ctx.has_presale:
             self.subtotal = sum(self._line_subtotal(i) for i in range(len(run)))
         else:
             self.subtotal = sum(ln.price * ln.qty for ln in ctx.lines)
         lines_total = sum(self.line_payables)
         self.payable = lines_total + self.postage
-        self.discount = self.subtotal - lines_total - self.deposit_paid
+        self.discount = self.subtotal - lines_total - self.deposit_paid - sum(self.tender)
         self.optimal = priced.optimal
         # a proven lower bound on the payable when the search stopped at its budget (postage is fixed)
         self.lower_bound = None if priced.lower_bound is None else priced.lower_bound + self.postage
@@ -76,6 +86,8 @@ class Quote:
         for o in p.options:
             out += [r for r in o.coupon_results if isinstance(r, Applied)]
         out += p.platform_applied
+        out += p.payment_applied
+        out += [Applied(promo, {}) for promo, _, _ in p.extras.applied]
         out.sort(key=lambda a: (a.promo.layer, a.promo.pos))
         return out
 
@@ -87,12 +99,12 @@ class Quote:
     @cached_property
     def _layer_shares(self) -> list[list[int]]:
         n = len(self._p.run)
-        per = [[0, 0, 0, 0] for _ in range(n)]
+        per = [[0, 0, 0, 0, 0] for _ in range(n)]
         ctx = self._p.ctx
         for i in range(n):
             per[i][0] = self._line_subtotal(i) - ctx.a1[i] if not _deposit_stage(ctx, i) else 0
         for a in self.applied:
-            if a.promo.layer == 1:
+            if a.promo.layer == 1 or a.promo.tender or not a.shares:
                 continue
             k = a.promo.layer - 1
             for i, s in a.shares.items():
@@ -148,7 +160,7 @@ class Quote:
             row[0] += layer_shares[i][0] - plat
             row[1] += plat
         for a in self.applied:
-            if a.promo.layer == 1:
+            if a.promo.layer == 1 or a.promo.tender:
                 continue
             k = 1 if a.promo.platform_funded else 0
             for i, s in a.shares.items():
@@ -169,6 +181,11 @@ class Quote:
         left_out = self._left_out
         layer_shares = self._layer_shares
         has_presale = ctx.has_presale
+        has_payment = camp.has_payment
+        coins_of: dict[int, int] = {}
+        for a in self._p.payment_applied:
+            if a.promo.kind == "coins":
+                coins_of = a.shares
         lines = []
         shop_pay: dict[str, int] = {}
         for i, ln in enumerate(ctx.lines):
@@ -186,7 +203,7 @@ class Quote:
                 units = units_json(self.unit_runs(i), qty)
                 lowest = self.lowest_unit_price(i)
             sub = ln.price * qty if not has_presale else self._line_subtotal(i)
-            a, b, c, d4 = layer_shares[i]
+            a, b, c, d4, d5 = layer_shares[i]
             d: dict[str, Any] = {
                 "id": ln.id, "shop": ln.shop, "item": ln.item, "category": ln.category, "qty": qty,
                 "subtotal": texts.get(sub) or money(sub),
@@ -196,6 +213,12 @@ class Quote:
                 "units": units,
                 "lowest_unit_price": texts.get(lowest) or money(lowest),
             }  # fmt: skip
+            if has_payment:
+                d["discounts"]["payment"] = money(d5)
+                d["paid_by"] = {"cash": money(p), "coins": money(coins_of.get(i, 0)),
+                                "red_packets": money(self.tender[i] - coins_of.get(i, 0))}  # fmt: skip
+                if ln.vip88:
+                    d["vip88"] = True
             if ln.title is not None:
                 d["title"] = ln.title
             if ln.presale is not None:
@@ -206,16 +229,35 @@ class Quote:
                     d["stage"] = "final"
             lines.append(d)
             shop_pay[ln.shop] = shop_pay.get(ln.shop, 0) + p
+        extras = self._p.extras
+        for g in extras.gifts:
+            zero = money(0)
+            gd: dict[str, Any] = {
+                "id": g.id, "shop": g.shop, "item": g.item, "qty": g.qty, "subtotal": zero,
+                "discounts": {k: zero for k in ("item", "shop", "coupon", "platform")}, "payable": zero,
+                "units": [zero] * g.qty if g.qty <= UNIT_LIST_MAX else [{"amount": zero, "count": g.qty}],
+                "lowest_unit_price": zero, "gift": True, "value": money(g.value), "promotion": g.promo.id,
+            }  # fmt: skip
+            if has_payment:
+                gd["discounts"]["payment"] = zero
+                gd["paid_by"] = {"cash": zero, "coins": zero, "red_packets": zero}
+            lines.append(gd)
         fund = self.funding()
         shops = []
-        postage = ctx.cart.postage
         for s in self._shop_ids():
-            post = postage.get(s, camp.shops[s].postage)
+            post = extras.postage[s]
             m, pf = fund[s]
-            shops.append({
+            sd: dict[str, Any] = {
                 "id": s, "postage": money(post), "payable": money(shop_pay.get(s, 0) + post),
                 "merchant_funded": money(m), "platform_funded": money(pf),
-            })  # fmt: skip
+            }  # fmt: skip
+            if camp.has_postage:
+                sd["postage_waived"] = money(extras.waived.get(s, 0))
+            shops.append(sd)
+        gift_lines: dict[str, list[Any]] = {}
+        for g in extras.gifts:
+            gift_lines.setdefault(g.promo.id + "\0" + g.shop, []).append(g)
+        extra_of = {p.id: (sid, v) for p, sid, v in extras.applied}
         applied = []
         cart_lines = ctx.lines
         for a in self.applied:
@@ -231,6 +273,21 @@ class Quote:
                 entry["vouchers"] = a.vouchers
             if a.pools is not None:
                 entry["pools"] = [_pool_json(pl, ctx) for pl in a.pools]
+            if a.packets is not None:
+                entry["packets"] = a.packets
+                entry["left"] = money(a.left)
+            if promo.kind == "coins":
+                entry["coins"] = a.amount
+            elif promo.kind == "free_postage":
+                sid, v = extra_of[promo.id]
+                entry["amount"] = money(v)
+                entry["shop"] = sid
+            elif promo.kind == "gift":
+                sid, v = extra_of[promo.id]
+                entry["shop"] = sid
+                entry["value"] = money(v)
+                entry["gifts"] = [{"line": g.id, "item": g.item, "qty": g.qty, "value": money(g.value)}
+                                  for g in gift_lines.get(promo.id + "\0" + sid, [])]  # fmt: skip
             applied.append(entry)
         out: dict[str, Any] = {
             "campaign": camp.id, "at": datetime.fromtimestamp(self._p.at, camp.tz).isoformat(), "currency": "CNY",
@@ -240,6 +297,13 @@ class Quote:
             out["deposit_paid"] = fmt(self.deposit_paid)
         out["lines"] = lines
         out["postage"] = fmt(self.postage)
+        if camp.has_postage:
+            out["postage_waived"] = fmt(self.postage_waived)
+        if has_payment:
+            tender = sum(self.tender)
+            out["paid_by"] = {"cash": fmt(self.payable), "coins": fmt(self.coins_used),
+                              "red_packets": fmt(tender - self.coins_used)}  # fmt: skip
+            out["coins_used"] = self.coins_used
         out["shops"] = shops
         out["applied"] = applied
         out["not_applied"] = [_skipped_json(s) for s in self.not_applied]
@@ -311,7 +375,8 @@ def _pool_json(pool: dict[str, object], ctx: Any) -> dict[str, object]:
 def _skipped_json(s: Skipped) -> dict[str, Any]:
     d: dict[str, Any] = {"id": s.promo.id, "kind": s.promo.kind, "layer": LAYER_NAMES[s.promo.layer], "reason": s.reason}
     if s.gap is not None:
-        d["gap"] = fmt(s.gap) if not (s.promo.threshold and s.promo.threshold.by_items) else s.gap
+        by_items = s.promo.by_items or (s.promo.threshold is not None and s.promo.threshold.by_items)
+        d["gap"] = fmt(s.gap) if not by_items else s.gap
     if s.tiers is not None:
         d["tiers"] = s.tiers.describe()
     if s.by is not None:

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from .refunds import RefundResult
 
 MINUS = "−"
-_LAYER_KEY = {"item": "layer_item", "shop": "layer_shop", "coupon": "layer_coupon", "platform": "layer_platform"}
+_LAYER_KEY = {"item": "layer_item", "shop": "layer_shop", "coupon": "layer_coupon", "platform": "layer_platform",
+              "payment": "layer_payment", "postage": "free_postage", "gift": "gift"}  # fmt: skip
 _MAX_LABEL = 60  # past this many columns a label no longer pushes every amount to the right
 
 
@@ -205,15 +206,28 @@ def quote_rows(q: Quote, locale: str = "zh_CN") -> list[Row]:
             parts = [("layer_item", layer_amounts[0] - expansion - instant), ("presale_expansion", expansion),
                      ("instant_off", instant), ("layer_shop", layer_amounts[1]), ("layer_coupon", layer_amounts[2]),
                      ("layer_platform", layer_amounts[3])]  # fmt: skip
+            if len(layer_amounts) > 4:
+                parts.append(("vip88", layer_amounts[4]))
             for key, amount in parts:
                 if amount:
                     rows.append(_row(t(key), _minus(amount, locale), 4))
+            paid_by = dl.get("paid_by")
+            if paid_by is not None:
+                for key in ("coins", "red_packets"):
+                    if paid_by[key] != "0.00":
+                        rows.append(_row(t("paid_" + key), _minus(paid_by[key], locale), 4))
             for key, amount in (("presale_expansion", expansion), ("instant_off", instant)):
                 if amount:
                     presale_applied.append(_row(f"✓ {t(key)}{_paren([ln.title or ln.item], locale)}", _minus(amount, locale), 2))
             if ctx.dep[i]:
                 rows.append(_row(t("deposit_paid"), _minus(ctx.dep[i], locale), 4))
             rows.append(_row(t("line_payable"), money(dl["payable"], locale), 4))
+        for g in d["lines"][len(ctx.lines):]:
+            if g["shop"] == sid:
+                rows.append(_row(f"{t('gift')} {g['item']} ×{g['qty']}{_paren([t('gift_value', value=money(g['value'], locale))], locale)}",
+                                 money("0.00", locale), 2))  # fmt: skip
+        if shop.get("postage_waived", "0.00") != "0.00":
+            rows.append(_row(f"{t('postage')}{_paren([t('free_postage')], locale)}", _minus(shop["postage_waived"], locale), 2))
         if shop["postage"] != "0.00":
             rows.append(_row(t("postage"), money(shop["postage"], locale), 2))
         rows.append(_row(t("shop_payable"), money(shop["payable"], locale), 2, strong=True))
@@ -227,7 +241,15 @@ def quote_rows(q: Quote, locale: str = "zh_CN") -> list[Row]:
             extra = [t(_LAYER_KEY[a["layer"]])]
             if "vouchers" in a:
                 extra.append(t("vouchers", n=a["vouchers"]))
-            rows.append(_row(f"✓ {names.get(a['id'], a['id'])}{_paren(extra, locale)}", _minus(a["amount"], locale), 2))
+            if "packets" in a:
+                extra.append(t("packets", n=a["packets"]))
+                if a["left"] != "0.00":
+                    extra.append(t("packet_left", left=money(a["left"], locale)))
+            if "coins" in a:
+                extra.append(t("coins_n", n=a["coins"]))
+            label = names.get(a["id"]) or (t(a["kind"]) if a["kind"] in ("vip88", "coins") else a["id"])
+            amount = _minus(a["amount"], locale) if a["kind"] != "gift" else money(a["value"], locale)
+            rows.append(_row(f"✓ {label}{_paren(extra, locale)}", amount, 2))
         if not item_done:
             rows += presale_applied
     if d["not_applied"]:
@@ -238,6 +260,10 @@ def quote_rows(q: Quote, locale: str = "zh_CN") -> list[Row]:
     rows += [_BLANK, _row(t("subtotal"), money(d["subtotal"], locale)), _row(t("discount"), _minus(d["discount"], locale))]
     if "deposit_paid" in d:
         rows.append(_row(t("deposit_paid"), _minus(d["deposit_paid"], locale)))
+    if "paid_by" in d:
+        for key in ("coins", "red_packets"):
+            if d["paid_by"][key] != "0.00":
+                rows.append(_row(t("paid_" + key), _minus(d["paid_by"][key], locale)))
     rows.append(_row(t("postage"), money(d["postage"], locale)))
     rows.append(_row(t("total"), money(d["payable"], locale), strong=True))
     if d.get("optimal") is True:

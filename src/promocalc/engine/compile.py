@@ -118,7 +118,8 @@ class Compiled:
             if "counts_toward_lowest_price" in p.model_fields_set:
                 c.counts_lowest = p.counts_toward_lowest_price
             else:
-                c.counts_lowest = p.kind != "category_voucher"  # the voucher does not count toward the lowest price
+                # the voucher and the red packet (tender) do not count toward the lowest price
+                c.counts_lowest = p.kind not in ("category_voucher", "platform_red_packet")
             c.excludes = frozenset(p.excludes)
             if c.layer == COUPON or p.kind == "category_coupon":
                 c.is_coupon = True
@@ -174,12 +175,14 @@ class Compiled:
         # the payment layer's own instruments: 88VIP (a discount, platform-funded) and coins (tender, merchant)
         self.vip88: Promo | None = None
         if camp.vip88 is not None:
-            v = self.vip88 = _scoped(Promo("vip88", len(self.promos), "vip88", PAYMENT), camp.vip88.scope)
+            v = self.vip88 = _scoped(Promo("vip88", -2, "vip88", PAYMENT), camp.vip88.scope)
             v.rate = Fraction(camp.vip88.rate)
             v.platform_funded = True
             v.returns = "per_order"
-        self.coins = Promo("coins", len(self.promos) + 1, "coins", PAYMENT)
+            v.counts_lowest = False  # a member's discount, not the item's price
+        self.coins = Promo("coins", -1, "coins", PAYMENT)
         self.coins.tender = True
+        self.coins.counts_lowest = False
         self.coins.returns = "coins"
         self.by_id["coins"] = self.coins
         if self.vip88 is not None:

@@ -9,16 +9,22 @@ from .compiled import Promo
 
 
 class Applied:
-    """An instrument that applied: its per-line shares (line position -> fen) and, for vouchers, the count."""
+    """An instrument that applied: its per-line shares (line position -> fen) and, for vouchers, the count.
 
-    __slots__ = ("promo", "shares", "vouchers", "pools")
+    Platform red packets also carry how many ``packets`` paid and the face value ``left`` of a split one.
+    """
+
+    __slots__ = ("promo", "shares", "vouchers", "pools", "packets", "left")
 
     def __init__(self, promo: Promo, shares: dict[int, int], vouchers: int | None = None,
-                 pools: list[dict[str, object]] | None = None) -> None:  # fmt: skip
+                 pools: list[dict[str, object]] | None = None, packets: int | None = None,
+                 left: int = 0) -> None:  # fmt: skip
         self.promo = promo
         self.shares = shares
         self.vouchers = vouchers
         self.pools = pools
+        self.packets = packets
+        self.left = left
 
     @property
     def amount(self) -> int:

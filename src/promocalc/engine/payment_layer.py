@@ -24,12 +24,14 @@ class PaymentPlan:
     """What the payment layer can do for one cart, fixed before the choice search (its lines, caps, packets)."""
 
     __slots__ = ("vip", "vip_lines", "vip_quota", "coin_lines", "coin_caps", "coins", "packets", "packet_lines",
-                 "skipped", "active")  # fmt: skip
+                 "skipped", "active", "coin_promo")  # fmt: skip
 
-    def __init__(self, ctx: Context, vip: Promo | None, shops: dict[str, object], red_packets: list[Promo]) -> None:
+    def __init__(self, ctx: Context, vip: Promo | None, coins: Promo, shops: dict[str, object],
+                 red_packets: list[Promo]) -> None:  # fmt: skip
         cart = ctx.cart
         lines = ctx.lines
         self.skipped: list[Skipped] = []
+        self.coin_promo = coins
         payable = [i for idx in ctx.by_shop.values() for i in idx]  # deposit payments take no part
         payable.sort()
         self.vip = None
@@ -119,11 +121,9 @@ def apply_payment(ctx: Context, plan: PaymentPlan, run: list[int]) -> tuple[list
         raw = caps if plan.coins >= total else allocate(plan.coins, caps)
         shares = {i: s for i, s in zip(idx, raw) if s}
         if shares:
-            from .compiled import Promo as _P  # noqa: F401  (the coins instrument is the campaign's)
-
             for i, s in shares.items():
                 run[i] -= s
-            out.append(Applied(_coins_promo(plan), shares))
+            out.append(Applied(plan.coin_promo, shares))
     proven = True
     if plan.packets and plan.packet_lines:
         idx = plan.packet_lines
@@ -144,15 +144,6 @@ def apply_payment(ctx: Context, plan: PaymentPlan, run: list[int]) -> tuple[list
                 run[i] -= s
             out.append(Applied(p, shares, packets=n, left=n * p.face - amount))
     return out, proven
-
-
-_COINS: dict[int, Promo] = {}
-
-
-def _coins_promo(plan: PaymentPlan) -> Promo:
-    promo = getattr(plan, "_coins", None)
-    assert promo is not None
-    return promo
 
 
 def best_packets(held: list[tuple[Promo, int]], owed: int) -> tuple[list[Promo], bool]:

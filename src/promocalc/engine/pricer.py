@@ -9,7 +9,10 @@ from .compiled import Promo, level_of
 from .context import Applied, Context, Skipped
 from .coupon_layer import apply_coupon
 from .item_layer import apply_item_layer
+from .compiled import PAYMENT
+from .payment_layer import PaymentPlan, apply_payment
 from .platform_layer import PlatformPlan, apply_platform
+from .postage import Extras, postage_and_gifts
 from .search import Mode, Search, Unit, tie_key
 from .selection import ShopOption
 from .shop_layer import shop_promotion
@@ -19,7 +22,7 @@ class Priced:
     """The outcome of pricing a cart: the context, the chosen options and everything applied or not."""
 
     __slots__ = ("ctx", "run", "options", "platform_applied", "platform_skipped", "coupons", "optimal",
-                 "explain", "_not_applied", "at", "lower_bound")  # fmt: skip
+                 "explain", "_not_applied", "at", "lower_bound", "payment_applied", "extras")  # fmt: skip
 
     def __init__(self) -> None:
         self.ctx: Context
@@ -27,6 +30,8 @@ class Priced:
         self.options: list[ShopOption] = []
         self.platform_applied: list[Applied] = []
         self.platform_skipped: list[Skipped] = []
+        self.payment_applied: list[Applied] = []
+        self.extras: Extras
         self.coupons: tuple[Promo, ...] = ()
         self.optimal: bool | None = None
         self.lower_bound: int | None = None
@@ -105,6 +110,10 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     alts = camp.alternatives(tuple(p for p in platform if not p.is_coupon or (use is None or p.id in use)))
 
     dep_total = sum(ctx.dep)
+    pay = PaymentPlan(ctx, camp.vip88, camp.coins, camp.shops, camp.red_packets) if camp.has_payment else None
+    if pay is not None and not pay.active:
+        pay = None
+    packets_proven = [True]
 
     def evaluate(choice: tuple[ShopOption, ...], cc: tuple[Promo, ...], disabled: frozenset[str]):  # type: ignore[no-untyped-def]
         r = list(run1)
@@ -112,6 +121,11 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
             for i, v in zip(opt.idx, opt.run3):
                 r[i] = v
         applied, skipped = apply_platform(ctx, plan, cc, disabled, r)
+        if pay is not None:
+            paid, proven = apply_payment(ctx, pay, r)
+            applied = applied + paid
+            if not proven:
+                packets_proven[0] = False
         coupons = [c for opt in choice for c in opt.coupons] + list(cc)
         return tie_key(sum(r) - dep_total, coupons, choice), r, applied, skipped
 
@@ -122,7 +136,8 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
         best = (key, choice, cc_fixed, r, applied, skipped)
         optimal = True
     else:
-        found = Search(ctx, plan, per_shop, cc_free, cc_fixed, alts, evaluate, dep_total).run()
+        found = Search(ctx, plan, per_shop, cc_free, cc_fixed, alts, evaluate, dep_total,
+                       floor=pay.floor if pay is not None else None).run()
         best = found.best  # type: ignore[assignment]
         optimal = found.optimal
         if not optimal:
@@ -134,8 +149,14 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     out.at = t
     out.run = r
     out.options = list(choice)
-    out.platform_applied = applied
-    out.platform_skipped = skipped
+    out.platform_applied = [a for a in applied if a.promo.layer != PAYMENT]
+    out.payment_applied = [a for a in applied if a.promo.layer == PAYMENT]
+    out.platform_skipped = skipped + (pay.skipped if pay is not None else [])
+    if not packets_proven[0] and optimal:
+        optimal = False
+        lower_bound = pay.floor(sum(r) + sum(a.amount for a in out.payment_applied) - dep_total) if pay else 0
+    out.extras = postage_and_gifts(ctx, camp)
+    out.platform_skipped += out.extras.skipped
     out.coupons = tuple(c for opt in choice for c in opt.coupons) + tuple(cc)
     out.optimal = optimal if use is None else None
     out.lower_bound = lower_bound if use is None else None
@@ -236,6 +257,8 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
         if p.shop is not None and p.shop not in shops_in:
             continue
         if p.is_coupon and p.id not in held:
+            continue
+        if p.kind == "platform_red_packet" and not ctx.cart.red_packets.get(p.id):
             continue
         if any(p.in_scope(ln.item, ln.category) for ln in lines if p.shop is None or ln.shop == p.shop):
             add(Skipped(p, "not_in_window" if reason == "preheat" else reason,

@@ -378,8 +378,9 @@ class Search:
 
     def __init__(self, ctx: Context, plan: PlatformPlan, shops: list[list[Mode]], cc_free: list[Promo],
                  cc_fixed: tuple[Promo, ...], alts: list[frozenset[str]], evaluate: Evaluate, dep_total: int,
-                 budget: int = BUDGET) -> None:  # fmt: skip
+                 budget: int = BUDGET, *, floor: Callable[[int], int] | None = None) -> None:  # fmt: skip
         self.ctx = ctx
+        self.floor = floor  # the payment layer: a lower bound on the cash due for what goods still owe
         self.alts = alts
         self.evaluate = evaluate
         self.dep_total = dep_total
@@ -501,7 +502,7 @@ class Search:
             if best is None or v < best:
                 best = v
         assert best is not None
-        return best - self.dep_total
+        return best - self.dep_total if self.floor is None else self.floor(best - self.dep_total)
 
     # search ------------------------------------------------------------------------------------------
 
