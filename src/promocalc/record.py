@@ -26,15 +26,18 @@ from .money import MoneyError, fmt, to_fen
 
 UNIT_LIST_MAX = 100  # a line of more units writes its units as runs of equal amounts
 ORDER_FIELDS = ("campaign", "at", "currency", "subtotal", "discount", "payable", "deposit_paid", "lines", "postage",
-                "shops", "applied", "not_applied", "optimal", "lower_bound", "fingerprint", "refunds", "seal")  # fmt: skip
+                "shops", "applied", "not_applied", "optimal", "lower_bound", "fingerprint", "refunds", "seal",
+                "postage_waived", "paid_by", "coins_used")  # fmt: skip
 LINE_FIELDS = ("id", "shop", "item", "category", "title", "qty", "subtotal", "discounts", "payable", "units",
-               "lowest_unit_price", "stage", "deposit_paid")  # fmt: skip
-SHOP_FIELDS = ("id", "postage", "payable", "merchant_funded", "platform_funded")
-APPLIED_FIELDS = ("id", "kind", "layer", "amount", "funded_by", "lines", "vouchers", "pools")
+               "lowest_unit_price", "stage", "deposit_paid", "paid_by", "vip88", "gift", "value", "promotion")  # fmt: skip
+SHOP_FIELDS = ("id", "postage", "payable", "merchant_funded", "platform_funded", "postage_waived")
+APPLIED_FIELDS = ("id", "kind", "layer", "amount", "funded_by", "lines", "vouchers", "pools", "coins", "packets", "left",
+                  "shop", "value", "gifts")  # fmt: skip
+PAID_BY_FIELDS = ("cash", "coins", "red_packets")
 SKIPPED_FIELDS = ("id", "kind", "layer", "reason", "gap", "tiers", "by", "detail")
 HISTORY_FIELDS = ("id", "line", "qty", "amount", "deposit", "postage", "stage", "closed_at", "policy")
 RUN_FIELDS = ("amount", "count")
-DISCOUNT_LAYERS = ("item", "shop", "coupon", "platform")
+DISCOUNT_LAYERS = ("item", "shop", "coupon", "platform", "payment")
 MAX_HISTORY = 100_000  # refunds kept on one order
 
 
@@ -145,7 +148,8 @@ class Reader:
 class OrderLine:
     """One line of a record, read and checked."""
 
-    __slots__ = ("id", "pos", "shop", "item", "category", "qty", "units", "deposit", "subtotal", "discounts", "payable")
+    __slots__ = ("id", "pos", "shop", "item", "category", "qty", "units", "deposit", "subtotal", "discounts", "payable",
+                 "coins", "red_packets", "gift")  # fmt: skip
 
     def __init__(self, pos: int) -> None:
         self.pos = pos
@@ -159,12 +163,15 @@ class OrderLine:
         self.subtotal = 0
         self.discounts: dict[str, int] = {}
         self.payable = 0
+        self.coins = 0  # paid in coins (fen)
+        self.red_packets = 0  # paid by platform red packets
+        self.gift = False
 
 
 class OrderInstrument:
     """One applied instrument of a record: its shares by line id and, for vouchers, the count used."""
 
-    __slots__ = ("id", "kind", "layer", "amount", "shares", "vouchers")
+    __slots__ = ("id", "kind", "layer", "amount", "shares", "vouchers", "packets", "left")
 
     def __init__(self, id: str, kind: str, layer: str, amount: int, shares: dict[str, int], vouchers: int | None) -> None:
         self.id = id
@@ -173,6 +180,8 @@ class OrderInstrument:
         self.amount = amount
         self.shares = shares
         self.vouchers = vouchers
+        self.packets: int | None = None
+        self.left = 0
 
 
 class Order:
@@ -253,8 +262,9 @@ def _read_lines(r: Reader, rec: dict[str, Any], order: Order, comp: Any, max_uni
     for i, d in enumerate(raw):
         loc: Loc = ("lines", i)
         d = r.fields(d, LINE_FIELDS, loc, "an order line")
+        gift = d.get("gift", False) is True
         missing = [k for k in ("id", "shop", "item", "category", "qty", "subtotal", "discounts", "payable", "units")
-                   if k not in d]  # fmt: skip
+                   if k not in d and not (gift and k == "category")]  # fmt: skip
         if missing:
             r.bad("missing", loc, f"an order line needs {', '.join(missing)}")
             continue
@@ -267,7 +277,16 @@ def _read_lines(r: Reader, rec: dict[str, Any], order: Order, comp: Any, max_uni
         if ln.shop and ln.shop not in comp.shops:
             r.bad("order_inconsistent", loc + ("shop",), f"shop {shown(ln.shop)!r} is not a shop of this campaign")
         ln.item = r.text(d["item"], loc + ("item",), "item")
-        ln.category = r.text(d["category"], loc + ("category",), "category")
+        ln.category = r.text(d["category"], loc + ("category",), "category") if "category" in d else ""
+        ln.gift = gift
+        if gift:
+            r.money(d.get("value"), loc + ("value",))
+        if "paid_by" in d:
+            paid = r.fields(d["paid_by"], PAID_BY_FIELDS, loc + ("paid_by",), "paid_by")
+            ln.coins = r.money(paid.get("coins"), loc + ("paid_by", "coins"), 0)
+            ln.red_packets = r.money(paid.get("red_packets"), loc + ("paid_by", "red_packets"), 0)
+            if r.money(paid.get("cash"), loc + ("paid_by", "cash")) != r.money(d.get("payable"), loc + ("payable",)):
+                r.bad("order_inconsistent", loc + ("paid_by", "cash"), "paid_by.cash is not the line's payable")
         if "title" in d:
             r.text(d["title"], loc + ("title",), "title")
         ln.qty = r.count(d["qty"], loc + ("qty",), "qty", 1, max_units)
@@ -298,6 +317,7 @@ def _read_shops(r: Reader, rec: dict[str, Any], order: Order, comp: Any) -> None
         order.postage[sid] = r.money(d.get("postage"), loc + ("postage",))
         for f in ("payable", "merchant_funded", "platform_funded"):
             r.money(d.get(f), loc + (f,))
+        r.money(d.get("postage_waived"), loc + ("postage_waived",), 0)
 
 
 def _read_applied(r: Reader, rec: dict[str, Any], order: Order, comp: Any) -> None:
@@ -321,8 +341,11 @@ def _read_applied(r: Reader, rec: dict[str, Any], order: Order, comp: Any) -> No
         if pools is not None and (not isinstance(pools, list) or not all(isinstance(p, dict) for p in pools)):
             r.bad("type", loc + ("pools",), "pools must be a list of mappings")
         kind, layer = d.get("kind"), d.get("layer")
-        order.instruments.append(OrderInstrument(pid, str(kind), str(layer), r.money(d.get("amount"), loc + ("amount",)),
-                                                 shares, vouchers))  # fmt: skip
+        inst = OrderInstrument(pid, str(kind), str(layer), r.money(d.get("amount"), loc + ("amount",)), shares, vouchers)
+        if d.get("packets") is not None:
+            inst.packets = r.count(d["packets"], loc + ("packets",), "packets", 1, 10)
+            inst.left = r.money(d.get("left"), loc + ("left",), 0)
+        order.instruments.append(inst)
 
 
 def _check_sums(r: Reader, rec: dict[str, Any], order: Order, comp: Any) -> None:
@@ -342,7 +365,7 @@ def _check_sums(r: Reader, rec: dict[str, Any], order: Order, comp: Any) -> None
         if paid != ln.payable + ln.deposit:
             bad(loc + ("units",), f"units of line {shown(ln.id)!r} sum to {fmt(paid)}, "
                 f"not its payable plus deposit {fmt(ln.payable + ln.deposit)}")
-        if ln.subtotal - sum(ln.discounts.values()) != ln.payable + ln.deposit:
+        if ln.subtotal - sum(ln.discounts.values()) - ln.coins - ln.red_packets != ln.payable + ln.deposit:
             bad(loc + ("payable",), f"line {shown(ln.id)!r}: subtotal less discounts is not what it paid")
         if ln.shop not in order.postage:
             bad(loc + ("shop",), f"shop {shown(ln.shop)!r} of line {shown(ln.id)!r} is not in the order's shops")
@@ -360,7 +383,14 @@ def _check_sums(r: Reader, rec: dict[str, Any], order: Order, comp: Any) -> None
     deposit = sum(ln.deposit for ln in order.lines)
     postage = sum(order.postage.values())
     figures = {"postage": postage, "payable": total_pay + postage, "subtotal": sum(ln.subtotal for ln in order.lines)}
-    figures["discount"] = figures["subtotal"] - total_pay - deposit
+    tender = {"coins": sum(ln.coins for ln in order.lines), "red_packets": sum(ln.red_packets for ln in order.lines)}
+    figures["discount"] = figures["subtotal"] - total_pay - deposit - tender["coins"] - tender["red_packets"]
+    if "paid_by" in rec:
+        paid = r.fields(rec["paid_by"], PAID_BY_FIELDS, ("paid_by",), "paid_by")
+        for f, want in (("cash", total_pay + postage), *tender.items()):
+            if r.money(paid.get(f), ("paid_by", f)) != want:
+                bad(("paid_by", f), f"the order's paid_by.{f} does not add up ({fmt(want)})")
+    tender_sums = {ln.id: [0, 0] for ln in order.lines}
     for f, want in figures.items():
         if r.money(rec.get(f), (f,)) != want:
             bad((f,), f"the order's {f} {shown(str(rec.get(f)))} does not add up ({fmt(want)})")
@@ -373,13 +403,17 @@ def _check_sums(r: Reader, rec: dict[str, Any], order: Order, comp: Any) -> None
         if promo is None:
             bad(loc + ("id",), f"{shown(inst.id)!r} is not an instrument of this campaign")
             continue
-        from .engine.compiled import LAYER_NAMES
+        from .engine.compiled import GIFT, LAYER_NAMES, POSTAGE
 
         if inst.kind != promo.kind or inst.layer != LAYER_NAMES[promo.layer]:
             bad(loc + ("kind",), f"{inst.id!r} is a {promo.kind} of the {LAYER_NAMES[promo.layer]} layer")
         if inst.id in seen:
             bad(loc + ("id",), f"{inst.id!r} is applied twice")
         seen.add(inst.id)
+        if promo.layer in (POSTAGE, GIFT):  # beside the price: they take no share of any line
+            if inst.shares:
+                bad(loc + ("lines",), f"{inst.id!r} takes no share of a line")
+            continue
         if not inst.shares:
             bad(loc + ("lines",), f"{inst.id!r} is applied but gave nothing to any line")
         if sum(inst.shares.values()) != inst.amount:
@@ -390,8 +424,14 @@ def _check_sums(r: Reader, rec: dict[str, Any], order: Order, comp: Any) -> None
                 bad(loc + ("lines", lid), f"{inst.id!r} has a share on line {shown(lid)!r}, which is not in the order")
             elif (promo.shop is not None and promo.shop != ln.shop) or not promo.in_scope(ln.item, ln.category):
                 bad(loc + ("lines", lid), f"line {shown(lid)!r} is outside the scope of {inst.id!r}")
+            elif promo.tender:
+                tender_sums[lid][0 if promo.kind == "coins" else 1] += inst.shares[lid]
             else:
                 layer_sums[lid][LAYER_NAMES[promo.layer]] += inst.shares[lid]
+        if promo.kind == "platform_red_packet":
+            if inst.packets is None or inst.packets > promo.max_per_checkout or not (
+                    0 <= inst.left < promo.face and inst.amount + inst.left == inst.packets * promo.face):
+                bad(loc + ("packets",), f"{inst.packets} red packets of {inst.id!r} are not worth {fmt(inst.amount)}")
         if promo.is_voucher:
             if inst.vouchers is None or inst.vouchers > promo.max_per_checkout:
                 bad(loc + ("vouchers",), f"{inst.id!r} uses at most {promo.max_per_checkout} vouchers")
@@ -400,7 +440,9 @@ def _check_sums(r: Reader, rec: dict[str, Any], order: Order, comp: Any) -> None
         elif inst.vouchers is not None:
             bad(loc + ("vouchers",), f"{inst.id!r} is not a voucher")
     for ln in order.lines:
-        for layer in ("shop", "coupon", "platform"):
+        if tender_sums[ln.id] != [ln.coins, ln.red_packets]:
+            bad(("lines", ln.pos, "paid_by"), f"line {shown(ln.id)!r}: coin and red packet shares are not its paid_by")
+        for layer in ("shop", "coupon", "platform", "payment"):
             if layer_sums[ln.id][layer] != ln.discounts[layer]:
                 bad(("lines", ln.pos, "discounts", layer),
                     f"line {shown(ln.id)!r}: the {layer} instruments' shares are not its {layer} discount")

@@ -357,6 +357,8 @@ def _new_returns(before: list[dict[str, Any]], after: list[dict[str, Any]],
             out.append(r)
         elif "amount" in r and r["amount"] > old["amount"]:
             out.append({"id": r["id"], "amount": r["amount"] - old["amount"]})
+        elif "coins" in r and r["coins"] > old["coins"]:
+            out.append({"id": r["id"], "coins": r["coins"] - old["coins"]})
     return out, [r for r in not_returned if r["id"] not in had]
 
 
@@ -585,6 +587,17 @@ class _Book:
         return out
 
 
+def _coins_back(coins: int, lines: list[_Line]) -> int:
+    """Coins back so far: a one-line checkout returns them all only when fully refunded; otherwise in
+    proportion to the goods refunded over the checkout's goods, rounded down to the coin."""
+    goods = [ln for ln in lines if ln.paid]
+    if len(goods) <= 1:
+        return coins if goods and goods[0].full else 0
+    total = sum(ln.paid for ln in goods)
+    refunded = sum(ln.paid - sum(v * c for v, c in ln.left) for ln in goods)
+    return coins * refunded // total if total else 0
+
+
 def _returns(comp: Any, lines: list[_Line],
              instruments: list[_Instrument]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
     """Which instruments come back: all_or_nothing, per_order, never."""
@@ -593,7 +606,12 @@ def _returns(comp: Any, lines: list[_Line],
     not_returned: list[dict[str, Any]] = []
     for inst in instruments:
         promo = comp.by_id.get(inst.id)
-        if promo is None or inst.layer in ("item", "shop"):
+        if promo is None or inst.layer in ("item", "shop", "postage", "gift"):
+            continue
+        if promo.kind == "coins":
+            coins = _coins_back(sum(inst.shares.values()), lines)
+            if coins:
+                returned.append({"id": inst.id, "coins": coins})
             continue
         mode = promo.returns
         touched = [by_id[x] for x in inst.lines if x in by_id]

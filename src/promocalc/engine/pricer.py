@@ -95,7 +95,13 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     held = set(cart.coupons)
     notes: list[Skipped] = []
 
-    per_shop = [_shop_modes(ctx, camp, shop, idx, run1, use, held, notes) for shop, idx in ctx.by_shop.items()]
+    pay = PaymentPlan(ctx, camp.vip88, camp.coins, camp.shops, camp.red_packets) if camp.has_payment else None
+    pay_skipped = pay.skipped if pay is not None else []
+    if pay is not None and not pay.active:
+        pay = None
+    # the payment layer sees every line: options are then the same only when they leave the same on all
+    per_shop = [_shop_modes(ctx, camp, shop, idx, run1, use, held, notes, pay is not None)
+                for shop, idx in ctx.by_shop.items()]  # fmt: skip
 
     cat_coupons = [p for p in camp.platform if p.is_coupon and p.id in held]
     if use is None:
@@ -110,9 +116,6 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     alts = camp.alternatives(tuple(p for p in platform if not p.is_coupon or (use is None or p.id in use)))
 
     dep_total = sum(ctx.dep)
-    pay = PaymentPlan(ctx, camp.vip88, camp.coins, camp.shops, camp.red_packets) if camp.has_payment else None
-    if pay is not None and not pay.active:
-        pay = None
     packets_proven = [True]
 
     def evaluate(choice: tuple[ShopOption, ...], cc: tuple[Promo, ...], disabled: frozenset[str]):  # type: ignore[no-untyped-def]
@@ -151,7 +154,7 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     out.options = list(choice)
     out.platform_applied = [a for a in applied if a.promo.layer != PAYMENT]
     out.payment_applied = [a for a in applied if a.promo.layer == PAYMENT]
-    out.platform_skipped = skipped + (pay.skipped if pay is not None else [])
+    out.platform_skipped = skipped + pay_skipped
     if not packets_proven[0] and optimal:
         optimal = False
         lower_bound = pay.floor(sum(r) + sum(a.amount for a in out.payment_applied) - dep_total) if pay else 0
@@ -165,7 +168,7 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
 
 
 def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: list[int], use: set[str] | None,
-                held: set[str], notes: list[Skipped]) -> list[Mode]:  # fmt: skip
+                held: set[str], notes: list[Skipped], every_line: bool = False) -> list[Mode]:  # fmt: skip
     """A shop's ways through layers 2 and 3: each reached shop promotion (or none when none is reached)
     with no card, one shop coupon or red packet, or item coupons decided item by item."""
     active = ctx.active
@@ -177,7 +180,7 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
     simple: dict[tuple[int, ...], tuple[tuple[object, ...], ShopOption]] = {}
     modes: list[Mode] = []
     eligible = ctx.eligible
-    seen = [i for i in idx if eligible[i]]
+    seen = list(idx) if every_line else [i for i in idx if eligible[i]]
 
     def keep(opt: ShopOption) -> None:
         # options that leave the same amounts on every eligible line are the same to layer 4: keep the tie winner

@@ -1,0 +1,284 @@
+"""Free postage, gifts and the payment layer (88VIP, coins, platform red packets), worked by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import promocalc
+from promocalc.engine.compiled import Promo
+from promocalc.engine.payment_layer import best_packets
+from promocalc.money import to_fen
+
+AT = "2021-11-11T10:00:00+08:00"
+
+
+def campaign(promotions: list[dict[str, Any]], shops: dict[str, Any] | None = None, **info: Any) -> promocalc.Campaign:
+    return promocalc.load({
+        "promocalc": 1,
+        "campaign": {"id": "pay", "ruleset": "parallel", **info},
+        "shops": shops or {"a": {"campaign_member": True, "coins": {"rate": 0.05}, "postage": "8.00"}},
+        "promotions": promotions,
+    })
+
+
+def line(lid: str, price: str, shop: str = "a", item: str = "coat", **kw: Any) -> dict[str, Any]:
+    return {"id": lid, "shop": shop, "item": item, "category": "wear", "price": price, "qty": 1, **kw}
+
+
+def fen(text: str) -> int:
+    return to_fen(text)
+
+
+RULES_EXAMPLE = [
+    {"id": "a-price", "kind": "price", "shop": "a", "price": "200.00", "scope": {"items": ["coat"]}},
+    {"id": "a-c20", "kind": "shop_coupon", "shop": "a", "tiers": ["100-20"]},
+    {"id": "x-200-30", "kind": "cross_shop_reduction", "every": "200-30"},
+    {"id": "tmall-rp", "kind": "platform_red_packet", "face_value": "5.00"},
+]
+
+
+def test_the_published_payment_example() -> None:
+    # 200 after the item price, coupon 20, 每满200减30 → 150 owed; 88VIP 7.50; coins 5% of 200 capped → 6.00
+    # of the 600 coins; a 5.00 red packet → 131.50 cash
+    c = campaign(RULES_EXAMPLE, vip88={"rate": 0.95})
+    q = c.quote({"at": AT, "buyer": {"coins": 600, "vip88": True},
+                 "lines": [line("1", "260.00", vip88=True)],
+                 "wallet": {"coupons": ["a-c20"], "red_packets": {"tmall-rp": 1}}})
+    d = q.to_dict()
+    ln = d["lines"][0]
+    assert ln["discounts"]["payment"] == "7.50"
+    assert ln["paid_by"] == {"cash": "131.50", "coins": "6.00", "red_packets": "5.00"}
+    assert d["payable"] == "139.50" and d["postage"] == "8.00" and d["coins_used"] == 600  # postage is never paid in coins
+    assert d["paid_by"] == {"cash": "139.50", "coins": "6.00", "red_packets": "5.00"}
+    assert d["discount"] == "117.50"  # goods discounts, 88VIP included; coins and red packets are tender
+    assert fen(d["subtotal"]) - fen(d["discount"]) - 600 - 500 + 800 == fen(d["payable"])
+    order = [a["id"] for a in d["applied"] if a["layer"] == "payment"]
+    assert order == ["vip88", "coins", "tmall-rp"]
+    assert ln["units"] == ["131.50"]  # a unit's frozen amount is its cash
+
+
+def test_no_vip_without_the_buyer_or_when_opted_out() -> None:
+    c = campaign(RULES_EXAMPLE, vip88={"rate": 0.95})
+    cart = {"at": AT, "buyer": {"vip88": True}, "lines": [line("1", "260.00", vip88=True)], "use": []}
+    assert c.quote(cart).to_dict()["lines"][0]["discounts"]["payment"] == "8.50"  # 5% of 200 − 30
+    cart["use_vip88"] = False
+    d = c.quote(cart).to_dict()
+    assert d["lines"][0]["discounts"]["payment"] == "0.00"
+    assert {"id": "vip88", "reason": "opted_out"}.items() <= d["not_applied"][0].items()
+    cart["buyer"] = {"vip88": False}
+    cart.pop("use_vip88")
+    assert c.quote(cart).to_dict()["lines"][0]["discounts"]["payment"] == "0.00"
+
+
+def test_vip_quota_short_is_split_by_largest_remainder() -> None:
+    c = campaign([], vip88={"rate": 0.95})
+    d = c.quote({"at": AT, "buyer": {"vip88": True, "vip88_quota_left": "1.00"},
+                 "lines": [line("1", "100.00", vip88=True), line("2", "50.00", item="hat", vip88=True),
+                           line("3", "90.00", item="bag")]}).to_dict()
+    # uncapped 5.00 and 2.50; the quota 1.00 splits 2:1 → 0.67 / 0.33; the untagged line gets nothing
+    assert [x["discounts"]["payment"] for x in d["lines"]] == ["0.67", "0.33", "0.00"]
+
+
+def test_presale_line_gets_vip_on_its_tail_only() -> None:
+    c = campaign([], vip88={"rate": 0.95})
+    d = c.quote({"at": AT, "buyer": {"vip88": True},
+                 "lines": [line("1", "300.00", vip88=True, presale={"deposit": "50.00", "deposit_value": "100.00"})]}
+                ).to_dict()
+    # price 300, the deposit of 50 counts as 100: tail 200 owed now; 5% of the tail is 10.00
+    ln = d["lines"][0]
+    assert ln["discounts"]["payment"] == "10.00"
+    assert ln["payable"] == "190.00" and ln["deposit_paid"] == "50.00"
+
+
+def test_coins_short_of_the_caps_over_three_shops() -> None:
+    shops = {s: {"campaign_member": True, "coins": {"rate": r}} for s, r in (("a", 0.02), ("b", 0.05), ("c", 0.1))}
+    c = campaign([], shops=shops)
+    d = c.quote({"at": AT, "buyer": {"coins": 1000},
+                 "lines": [line("1", "100.00", shop="a"), line("2", "200.00", shop="b"), line("3", "150.00", shop="c")]}
+                ).to_dict()
+    # caps 2.00, 10.00, 15.00 (27.00 in all); 1000 coins spread 200:1000:1500 → 74 / 370 / 556 coins
+    assert [x["paid_by"]["coins"] for x in d["lines"]] == ["0.74", "3.70", "5.56"]
+    assert d["coins_used"] == 1000
+    d = c.quote({"at": AT, "buyer": {"coins": 1000}, "use_coins": False, "lines": [line("1", "100.00")]}).to_dict()
+    assert d["coins_used"] == 0
+
+
+def test_coins_leave_a_fen_to_pay() -> None:
+    c = campaign([{"id": "a-off", "kind": "amount_off", "shop": "a", "off": "99.50"}],
+                 shops={"a": {"coins": {"rate": 0.1}}})
+    d = c.quote({"at": AT, "buyer": {"coins": 5000}, "lines": [line("1", "100.00")]}).to_dict()
+    # A1 0.50 → cap floor(0.05) = 5 coins; owed 0.50 leaves room for 49
+    assert d["lines"][0]["paid_by"]["coins"] == "0.05"
+    d = c.quote({"at": AT, "buyer": {"coins": 5000}, "lines": [line("1", "99.51")]}).to_dict()
+    assert d["lines"][0]["payable"] == "0.01" and d["coins_used"] == 0  # A1 0.01: cap 0, a fen stays
+
+
+def test_a_split_red_packet_reports_what_is_left() -> None:
+    c = campaign([{"id": "a-off", "kind": "amount_off", "shop": "a", "off": "97.00"},
+                  {"id": "rp", "kind": "platform_red_packet", "face_value": "5.00"}], shops={"a": {}})
+    d = c.quote({"at": AT, "lines": [line("1", "100.00")], "wallet": {"red_packets": {"rp": 3}}}).to_dict()
+    rp = next(a for a in d["applied"] if a["id"] == "rp")
+    assert rp["amount"] == "3.00" and rp["packets"] == 1 and rp["left"] == "2.00"
+    assert d["payable"] == "0.00"
+
+
+def test_red_packets_chosen_when_a_threshold_makes_it_a_choice() -> None:
+    a = Promo("a", 0, "platform_red_packet", 5)
+    a.face, a.need = 1000, 5000
+    b = Promo("b", 1, "platform_red_packet", 5)
+    b.face, b.need = 6000, 6000
+    order, proven = best_packets([(a, 1), (b, 1)], 10000)
+    # a first (100 ≥ 50) leaves 90 ≥ 60 for b: 70 in all; b first would leave 40 < 50 for a
+    assert [p.id for p in order] == ["a", "b"] and proven
+    order, _ = best_packets([(a, 1), (b, 1)], 6500)
+    assert [p.id for p in order] == ["b"]  # 60 beats a's 10 (a then leaves 55 < 60)
+
+
+def test_the_search_keeps_a_red_packet_threshold_over_a_smaller_coupon() -> None:
+    c = campaign([{"id": "a-c5", "kind": "shop_coupon", "shop": "a", "tiers": ["50-5"]},
+                  {"id": "rp20", "kind": "platform_red_packet", "face_value": "20.00", "spend": "100.00"}],
+                 shops={"a": {}}, ruleset="sequential")
+    cart = {"at": AT, "lines": [line("1", "100.00")], "wallet": {"coupons": ["a-c5"], "red_packets": {"rp20": 1}}}
+    d = c.quote(cart).to_dict()
+    # the coupon would leave 95 < 100 for the red packet (95 to pay); without it 100 − 20 = 80
+    assert d["payable"] == "80.00" and d["optimal"] is True
+    assert [a["id"] for a in d["applied"]] == ["rp20"]
+    cart["use"] = ["a-c5"]
+    assert c.quote(cart).to_dict()["payable"] == "95.00"
+
+
+FREE = {"id": "a-free", "kind": "free_postage", "shop": "a", "spend": "99.00", "exclude_regions": ["650000"]}
+
+
+def test_free_postage_is_measured_before_coupons() -> None:
+    # 满99包邮, postage 8.00, item 120.00 with a price of 99.00 and a 10.00 shop coupon (满90): base 99 ≥ 99
+    c = campaign([FREE, {"id": "a-p", "kind": "price", "shop": "a", "price": "99.00"},
+                  {"id": "a-c10", "kind": "shop_coupon", "shop": "a", "tiers": ["90-10"]}],
+                 shops={"a": {"postage": "8.00"}})
+    d = c.quote({"at": AT, "lines": [line("1", "120.00")], "wallet": {"coupons": ["a-c10"]}}).to_dict()
+    assert d["payable"] == "89.00" and d["postage"] == "0.00" and d["postage_waived"] == "8.00"
+    assert d["shops"][0]["postage_waived"] == "8.00"
+    assert d["discount"] == "31.00"  # the waived postage is not a goods discount
+    waiver = next(a for a in d["applied"] if a["id"] == "a-free")
+    assert waiver["layer"] == "postage" and waiver["amount"] == "8.00"
+    d = c.quote({"at": AT, "buyer": {"region": "650000"}, "lines": [line("1", "120.00")],
+                 "wallet": {"coupons": ["a-c10"]}}).to_dict()
+    assert d["payable"] == "97.00"
+    assert {"id": "a-free", "reason": "region_excluded"}.items() <= d["not_applied"][0].items()
+
+
+def test_free_postage_threshold_not_met_gives_the_gap_and_presale_does_not_count() -> None:
+    c = campaign([FREE], shops={"a": {"postage": "8.00"}})
+    d = c.quote({"at": AT, "lines": [line("1", "60.00"),
+                                     line("2", "300.00", item="tv", presale={"deposit": "50.00"})]}).to_dict()
+    assert d["postage"] == "8.00"
+    miss = next(s for s in d["not_applied"] if s["id"] == "a-free")
+    assert miss["reason"] == "threshold_not_met" and miss["gap"] == "39.00"
+
+
+def test_gift_lines_are_added_at_zero() -> None:
+    c = campaign([{"id": "a-gift", "kind": "gift", "shop": "a", "items": 2,
+                   "gifts": [{"item": "tote", "qty": 1, "value": "29.00"}]}], shops={"a": {}})
+    d = c.quote({"at": AT, "lines": [line("1", "60.00"), line("2", "40.00", item="hat")]}).to_dict()
+    gift = d["lines"][-1]
+    assert gift["gift"] is True and gift["item"] == "tote" and gift["payable"] == "0.00" and gift["value"] == "29.00"
+    assert d["payable"] == "100.00" and d["subtotal"] == "100.00"
+    d = c.quote({"at": AT, "lines": [line("1", "60.00")]}).to_dict()
+    assert not any(x.get("gift") for x in d["lines"])
+    assert next(s for s in d["not_applied"] if s["id"] == "a-gift")["gap"] == 1
+
+
+def test_refunds_return_cash_coins_by_proportion_and_a_one_line_checkout_only_in_full() -> None:
+    c = campaign([], shops={"a": {"coins": {"rate": 0.1}}})
+    q = c.quote({"at": AT, "buyer": {"coins": 3000}, "lines": [line("1", "100.00"), line("2", "200.00", item="hat")]})
+    d = q.to_dict()
+    assert d["coins_used"] == 3000 and d["payable"] == "270.00"
+    r = c.refund(q, {"refunds": [{"line": "1", "qty": 1, "stage": "in_sale", "closed_at": AT}]}).to_dict()
+    # line 1 paid 90.00 cash of 270.00: a third of the 3000 coins come back, as coins
+    assert r["total"] == "90.00"
+    assert {"id": "coins", "coins": 1000} in r["returned"]
+    one = c.quote({"at": AT, "buyer": {"coins": 3000}, "lines": [{**line("1", "100.00"), "qty": 2}]})
+    r = c.refund(one, {"refunds": [{"line": "1", "qty": 1, "stage": "in_sale", "closed_at": AT}]})
+    assert not any(x["id"] == "coins" for x in r.to_dict()["returned"])
+    r2 = c.refund(r.order, {"refunds": [{"line": "1", "qty": 1, "stage": "in_sale", "closed_at": AT}]})
+    assert {"id": "coins", "coins": 2000} in r2.to_dict()["returned"]
+
+
+def test_a_forged_coin_share_is_refused() -> None:
+    c = campaign([], shops={"a": {"coins": {"rate": 0.1}}})
+    d = c.quote({"at": AT, "buyer": {"coins": 3000}, "lines": [line("1", "100.00")]}).to_dict()
+    d["lines"][0]["paid_by"]["coins"] = "0.00"
+    try:
+        c.refund(d, {"refunds": [{"line": "1", "qty": 1, "stage": "in_sale", "closed_at": AT}]})
+    except promocalc.PromocalcError as e:
+        assert "order_inconsistent" in str(e.problems[0].type) if hasattr(e, "problems") else True
+    else:
+        raise AssertionError("a forged record was refunded")
+
+
+def test_bad_payment_input_is_located() -> None:
+    c = campaign(RULES_EXAMPLE, vip88={"rate": 0.95})
+    bad = {"at": AT, "buyer": {"coins": -1, "region": "shanghai", "vip88": "yes"}, "use_coins": 1,
+           "lines": [line("1", "10.00", vip88="y")], "wallet": {"red_packets": {"nope": 1}}}
+    try:
+        c.quote(bad)
+    except promocalc.CartError as e:
+        locs = {p.loc for p in e.problems}
+    assert {("buyer", "coins"), ("buyer", "region"), ("buyer", "vip88"), ("use_coins",), ("lines", 0, "vip88"),
+            ("wallet", "red_packets", "nope")} <= locs
+
+
+def test_config_rules_for_the_new_kinds() -> None:
+    from promocalc.errors import ConfigError
+
+    base = {"promocalc": 1, "campaign": {"id": "x"}, "shops": {"a": {"coins": {"rate": 0.03}}},
+            "promotions": [{"id": "coins", "kind": "gift", "shop": "a", "spend": "10", "items": 2,
+                            "gifts": [{"item": "t", "value": "0"}]},
+                           {"id": "f", "kind": "free_postage", "shop": "a", "spend": "9", "exclude_regions": ["xj"]}]}
+    try:
+        promocalc.load(base)
+    except ConfigError as e:
+        text = " ".join(p.message for p in e.problems)
+    assert "coin rate" in text and "exactly one of 'spend'" in text and "six-digit region" in text
+
+
+shares = st.lists(st.tuples(st.integers(1, 50_000), st.booleans(), st.sampled_from(["a", "b", "c"])),
+                  min_size=1, max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shares, st.integers(0, 20_000), st.booleans(), st.integers(0, 3), st.sampled_from([None, "3.00", "0.50"]))
+def test_payment_layer_properties(rows: list[tuple[int, bool, str]], coins: int, vip: bool, packets: int,
+                                  quota: str | None) -> None:  # fmt: skip
+    shops = {"a": {"coins": {"rate": 0.1}}, "b": {"coins": {"rate": 0.02}}, "c": {}}
+    c = campaign([{"id": "rp", "kind": "platform_red_packet", "face_value": "3.00", "spend": "20.00"}],
+                 shops=shops, vip88={"rate": 0.95})
+    lines = [{"id": str(k), "shop": s, "item": f"i{k}", "category": "wear", "price": f"{p // 100}.{p % 100:02d}",
+              "qty": 1, "vip88": v} for k, (p, v, s) in enumerate(rows)]  # fmt: skip
+    buyer: dict[str, Any] = {"coins": coins, "vip88": vip}
+    if quota is not None:
+        buyer["vip88_quota_left"] = quota
+    cart = {"at": AT, "buyer": buyer, "lines": lines, "wallet": {"red_packets": {"rp": packets}}}
+    q = c.quote(cart)
+    d = q.to_dict()
+    tender = 0
+    for ln, (price, _, _) in zip(d["lines"], rows):
+        paid = ln["paid_by"]
+        cash, cn, rp = fen(paid["cash"]), fen(paid["coins"]), fen(paid["red_packets"])
+        owed = price - fen(ln["discounts"]["payment"])
+        assert cash >= 0 and cash + cn + rp == owed <= price  # never raises a line's payable
+        assert cn <= owed - 1 or cn == 0  # coins always leave a fen
+        tender += cn + rp
+    assert d["coins_used"] <= coins and d["postage"] == "0.00"
+    assert fen(d["subtotal"]) - fen(d["discount"]) - tender == fen(d["payable"])
+    back = c.quote({**cart, "lines": list(reversed(lines))}).to_dict()
+    assert back["payable"] == d["payable"] and back["coins_used"] == d["coins_used"]
+    # the record reads back and unwinds: cash refunded + cash kept = cash paid; coins never more than used
+    r = c.refund(q, {"refunds": [{"line": x["id"], "qty": 1, "stage": "in_sale", "closed_at": AT} for x in lines]})
+    rd = r.to_dict()
+    assert fen(rd["total"]) == fen(d["payable"])
+    got = sum(x.get("coins", 0) for x in rd["returned"] if x["id"] == "coins")
+    assert got == d["coins_used"]
