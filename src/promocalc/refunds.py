@@ -369,6 +369,7 @@ class _Book:
         self.comp = comp
         self.policy = policy
         self.lines = [_Line(x) for x in order.lines]
+        self.gift_ids = {x.id for x in order.lines if x.gift}
         self.by_id = {ln.id: ln for ln in self.lines}
         self.instruments = [_Instrument(i.id, i.layer, i.shares, i.vouchers) for i in order.instruments]
         self.postage = dict(order.postage)
@@ -423,6 +424,10 @@ class _Book:
         ln = self.by_id.get(raw_line) if isinstance(raw_line, str) else None
         if ln is None:
             problems.append(Problem("unknown_line", loc + ("line",), f"unknown line {shown(repr(raw_line))}"))
+            return None
+        if ln.id in self.gift_ids:
+            problems.append(Problem("gift_line", loc + ("line",),
+                                    f"line {shown(ln.id)!r} is a gift: it goes back with the goods that earned it"))
             return None
         stage = r.get("stage", "in_sale")
         if not isinstance(stage, str) or stage not in STAGES:

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from ..money import fmt
 from .tally import HIST_BUCKETS, INSTRUMENT_FIELDS, LAYERS, SHOP_FIELDS, TOTAL_FIELDS, Tally
 
-LAYER_NAMES = {1: "item", 2: "shop", 3: "coupon", 4: "platform"}
+LAYER_NAMES = {1: "item", 2: "shop", 3: "coupon", 4: "platform", 5: "payment", 6: "postage", 7: "gift"}
 COUNT_TOTALS = frozenset({"carts", "lines", "units", "carts_discounted", "vouchers_held", "vouchers_used"})
 COUNT_SHOP = frozenset({"carts", "lines", "units"})
 

@@ -42,8 +42,10 @@ class Meta:
         c = campaign.compiled  # the compiled campaign: promotions with thresholds and scopes, shops, pools' tiers
         self.campaign_id: str = c.id
         self.parallel: bool = c.parallel
-        self.promos = list(c.promos)
-        self.promo_ids = [p.id for p in c.promos]
+        # the payment layer's own instruments (88VIP, coins) are figures of their own when the campaign has them
+        own = [p for p in (c.vip88, c.coins) if p is not None] if c.has_payment else []
+        self.promos = list(c.promos) + own
+        self.promo_ids = [p.id for p in self.promos]
         self.shop_ids = list(c.shops)
         self.postage = {s: info.postage for s, info in c.shops.items()}
         self.members = frozenset(s for s, info in c.shops.items() if info.member)
@@ -120,10 +122,15 @@ class Tally:
         platform = [0] * n
         item_platform = [0] * n
         applied = q.applied
+        paid_apart = [0] * n
         vouchers_used = 0
         for a in applied:
             p = a.promo
             k = p.layer - 1
+            if k >= len(LAYERS):  # the payment layer (88VIP, coins, red packets): kept apart from the four layers
+                for i, v in a.shares.items():
+                    paid_apart[i] += v
+                continue
             if k == 0:
                 if p.platform_funded:
                     for i, s in a.shares.items():
@@ -138,7 +145,7 @@ class Tally:
         for i in range(n):
             # The item layer is what is left of the line's discount: it includes a presale deposit's
             # expansion (定金膨胀) and instant reduction, as in the quote's per-line "item" discount.
-            item[i] = sub[i] - pay[i] - dep[i] - shares[1][i] - shares[2][i] - shares[3][i]
+            item[i] = sub[i] - pay[i] - dep[i] - shares[1][i] - shares[2][i] - shares[3][i] - paid_apart[i]
             merchant[i] += item[i] - item_platform[i]
             platform[i] += item_platform[i]
 
@@ -193,11 +200,11 @@ class Tally:
         self.layers[0][1] += layer_tot[0] - sum(item_platform)
         for a in applied:
             k = a.promo.layer - 1
-            if k:
+            if 0 < k < len(LAYERS):
                 self.layers[k][2 if a.promo.platform_funded else 1] += a.amount
 
         # per shop
-        postage = cart.postage
+        charged = q._p.extras.postage  # after free postage
         cart_postage = 0
         seen: dict[str, list[int]] = {}
         for i, s in enumerate(shop_of):
@@ -207,7 +214,7 @@ class Tally:
                 if rec2 is None:
                     rec2 = self.shops[s] = [0] * len(SHOP_FIELDS)
                 seen[s] = rec2
-                post = postage.get(s, meta.postage.get(s, 0))
+                post = charged.get(s, 0)
                 cart_postage += post
                 rec2[0] += 1
                 rec2[10] += post
