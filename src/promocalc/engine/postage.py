@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .compile import Compiled
 from .compiled import Promo
-from .context import Applied, Context, Skipped
+from .context import Context, Skipped
 
 
 class GiftLine:
@@ -62,7 +62,7 @@ def postage_and_gifts(ctx: Context, camp: Compiled) -> Extras:
         idx = ctx.by_shop.get(sid, [])
         promos = [p for p in camp.postage_promos.get(sid, ()) if p.id in active]
         if post > 0 and promos:
-            reached: list[tuple[Promo, int]] = []
+            reached: list[Promo] = []
             missed: list[Skipped] = []
             for p in promos:
                 base = _base(ctx, p, idx)
@@ -74,13 +74,13 @@ def postage_and_gifts(ctx: Context, camp: Compiled) -> Extras:
                 elif cart.region is not None and cart.region in p.regions:
                     missed.append(Skipped(p, "region_excluded", detail=f"region {cart.region} pays postage"))
                 else:
-                    reached.append((p, gap))
+                    reached.append(p)
             if reached:
-                win = min(reached, key=lambda t: (t[0].by_items, t[0].need, t[0].pos))[0]
+                win = min(reached, key=lambda p: (p.by_items, p.need, p.pos))
                 out.waived[sid] = post
                 out.postage[sid] = 0
                 out.applied.append((win, sid, post))
-                out.skipped += [Skipped(p, "postage_already_waived", by=win.id) for p, _ in reached if p is not win]
+                out.skipped += [Skipped(p, "postage_already_waived", by=win.id) for p in reached if p is not win]
             else:
                 out.skipped += missed
         for p in camp.gift_promos.get(sid, ()):
@@ -104,7 +104,3 @@ def postage_and_gifts(ctx: Context, camp: Compiled) -> Extras:
             out.applied.append((p, sid, value))
     return out
 
-
-def as_applied(extras: Extras) -> list[Applied]:
-    """The waivers and gifts as applied instruments with no share of any line."""
-    return [Applied(p, {}) for p, _, _ in extras.applied]
