@@ -408,3 +408,47 @@ def test_the_refund_receipt_names_the_kept_gift() -> None:
     assert "The buyer keeps the gift" in en and "Gift value deducted" in en
     back = c.refund(q, {"refunds": [refund("1")]}).to_text("zh_CN")
     assert "赠品随商品退回" in back
+
+
+def test_a_waived_postage_is_not_charged_back_when_a_refund_leaves_the_order_below_the_threshold() -> None:
+    c = campaign([FREE], shops={"a": {"postage": "8.00"}})
+    q = c.quote({"at": AT, "lines": [line("1", "60.00"), line("2", "50.00", item="hat")]})
+    assert q.to_dict()["payable"] == "110.00" and q.to_dict()["postage_waived"] == "8.00"
+    # 50.00 left is below 满99, yet the refund is the coat's 60.00, not 60.00 − 8.00; no postage comes back
+    r = c.refund(q, {"refunds": [refund("1"), refund("2")]}).to_dict()
+    assert [e["amount"] for e in r["refunds"]] == ["60.00", "50.00"]
+    assert not any("postage" in e for e in r["refunds"])
+
+
+def test_coins_come_back_rounded_down_and_cumulatively_over_a_history() -> None:
+    c = campaign([], shops={"a": {"coins": {"rate": 0.1}}})
+    q = c.quote({"at": AT, "buyer": {"coins": 1000},
+                 "lines": [line("1", "100.00"), line("2", "100.00", item="hat"), line("3", "100.00", item="bag")]})
+    # caps 1000 each, 1000 coins held: 334 / 333 / 333 (the tie to the first line); cash 96.66 / 96.67 / 96.67
+    assert [x["paid_by"]["coins"] for x in q.to_dict()["lines"]] == ["3.34", "3.33", "3.33"]
+    order: Any = q
+    back = []
+    for lid in "123":
+        r = c.refund(order, {"refunds": [refund(lid)]})
+        order = r.order
+        back.append(next(x["coins"] for x in r.to_dict()["returned"] if x["id"] == "coins"))
+    # floor(1000 × 96.66 / 290.00) = 333; floor(1000 × 193.33 / 290.00) = 666, so 333 more; then the last 334
+    assert back == [333, 333, 334]
+
+
+def test_the_vip_quota_comes_back_per_shop_order_and_a_red_packet_only_when_all_is_refunded() -> None:
+    c = campaign([{"id": "tmall-rp", "kind": "platform_red_packet", "face_value": "5.00"}],
+                 shops={"a": {}, "b": {}}, vip88={"rate": 0.95})
+    q = c.quote({"at": AT, "buyer": {"vip88": True}, "wallet": {"red_packets": {"tmall-rp": 1}},
+                 "lines": [line("1", "100.00", vip88=True), line("2", "50.00", shop="b", item="hat", vip88=True)]})
+    # 88VIP 5.00 and 2.50 → owed 95.00 and 47.50; the packet splits 95:47.5 → 3.33 / 1.67 (largest remainder)
+    assert [x["paid_by"]["cash"] for x in q.to_dict()["lines"]] == ["91.67", "45.83"]
+    after = c.refund(q, {"refunds": [refund("1", stage="after_sale")]}).to_dict()
+    assert not any(x["id"] == "vip88" for x in after["returned"])  # an after-sale refund returns no quota
+    r = c.refund(q, {"refunds": [refund("1")]})
+    d = r.to_dict()
+    assert d["total"] == "91.67" and d["returned"] == [{"id": "vip88", "amount": "5.00"}]
+    assert d["not_returned"] == [{"id": "tmall-rp", "reason": "partial_refund"}]
+    d = c.refund(r.order, {"refunds": [refund("2")]}).to_dict()
+    assert d["total"] == "45.83"  # the packet's share is never paid out as cash
+    assert d["returned"] == [{"id": "vip88", "amount": "2.50"}, {"id": "tmall-rp", "count": 1}]
