@@ -141,13 +141,13 @@ def amount_of(q: promocalc.Quote, pid: str) -> int:
 
 
 def reaches(g: Any, now: promocalc.Quote, q: promocalc.Quote) -> bool:
-    """Whether quote ``q`` reaches the gap's tier: the threshold met, or (fixed-off tiers) more taken off."""
+    """Whether quote ``q`` surely reaches the gap's tier: the instrument applies (with more taken off, for a
+    next tier of fixed-off tiers), or a coupon met its threshold but was not chosen."""
     pid = g.promo.id
-    if any(s.promo.id == pid and s.reason == "threshold_not_met" for s in q.not_applied):
-        return False
-    if g.status == "not_met":
-        return True
-    return amount_of(q, pid) > amount_of(now, pid) or not any(a.promo.id == pid for a in q.applied)
+    if any(a.promo.id == pid for a in q.applied):
+        return g.status == "not_met" or amount_of(q, pid) > amount_of(now, pid)
+    met = ("not_chosen", "one_card_kind_per_shop", "not_named")
+    return g.status == "not_met" and any(s.promo.id == pid and s.reason in met for s in q.not_applied)
 
 
 @pytest.mark.parametrize(("item", "where", "text"), [

@@ -530,6 +530,8 @@ class Bound:
         touched = key[2]
         for t in self._terms:
             if touched is not None and t.shop is not None and t.shop not in touched:
+                if t.promo is None:
+                    continue  # the postage of a shop not added to stays what it is
                 if t.still is None:
                     t.still = t.most(0, 0)
                 gain += max(0, t.still - t.now)
@@ -757,18 +759,37 @@ def _slack(comp: Compiled, g: Gap, cart: Cart, a1: list[int], base: int) -> None
     g.need = max(1, g.gap - max(0, before - base))
 
 
+MET = frozenset({"not_chosen", "one_card_kind_per_shop", "not_named"})  # a coupon's reasons once its threshold is met
+
+
 def _state(q: Quote, g: Gap) -> tuple[bool, bool, int]:
-    """(reached, applies, the gap still left) of the gap's instrument in quote ``q``."""
-    pid = g.promo.id
+    """(reached, applies, the gap still left) of the gap's instrument in quote ``q``.
+
+    An instrument that does not apply has reached its tier only when that is known: a shop-level one is measured
+    on the item-level amounts, whatever else is chosen; a coupon not chosen has met its threshold.
+    """
+    p = g.promo
+    pid = p.id
     for a in q.applied:
         if a.promo.id == pid:
             if _level(a) > g.level:
                 return True, True, 0
             return False, True, _left(a)
+    if p.layer == SHOP and p.threshold is not None:
+        ctx = q._p.ctx
+        lines = ctx.lines
+        scope = [i for i in ctx.by_shop.get(p.shop or "", ()) if p.in_scope(lines[i].item, lines[i].category)]
+        base = sum(ctx.a1[i] for i in scope)
+        items = sum(lines[i].qty for i in scope)
+        if _tier_level(p.threshold, base, items) > g.level:
+            return True, False, 0
+        return False, False, p.threshold.gap(base, items)
     for s in q.not_applied:
-        if s.promo.id == pid and s.reason == "threshold_not_met":
-            return False, False, s.gap or 0
-    return True, False, 0  # measured as reached, but another combination is better
+        if s.promo.id == pid:
+            if s.reason == "threshold_not_met":
+                return False, False, s.gap or 0
+            return g.status == "not_met" and s.reason in MET, False, 0
+    return False, False, 0
 
 
 def _exact(run: _Runner, g: Gap, before: int) -> Suggestion:
