@@ -297,3 +297,158 @@ def test_a_gift_line_is_not_refunded_on_its_own() -> None:
         raise AssertionError("a gift line was refunded")
     r = c.refund(q, {"refunds": [{"line": "1", "qty": 1, "stage": "in_sale", "closed_at": AT}]})
     assert r.to_dict()["total"] == "60.00"
+
+
+GIFT = {"id": "a-gift", "kind": "gift", "shop": "a", "spend": "100.00", "scope": {"items": ["coat", "hat", "bag"]},
+        "gifts": [{"item": "tote", "qty": 1, "value": "29.00"}]}
+
+
+def refund(lid: str, qty: int = 1, **kw: Any) -> dict[str, Any]:
+    return {"line": lid, "qty": qty, "stage": "in_sale", "closed_at": AT, **kw}
+
+
+def test_a_kept_gift_is_deducted_once_and_stays_paid() -> None:
+    c = campaign([GIFT], shops={"a": {"postage": "8.00"}})
+    q = c.quote({"at": AT, "lines": [line("1", "60.00"), line("2", "50.00", item="hat")]})
+    assert q.to_dict()["payable"] == "118.00"  # 110.00 goods, the gift at 0.00, postage 8.00
+    # refunding the coat leaves 50.00 < 100.00: the buyer keeps the tote, so its 29.00 stays out of the 60.00
+    r = c.refund(q, {"refunds": [refund("1", gift_kept=True)]})
+    d = r.to_dict()
+    assert d["refunds"][0]["amount"] == "31.00" and d["refunds"][0]["gift_deducted"] == "29.00"
+    assert d["refunds"][0]["gifts"] == [{"id": "a-gift", "kept": True, "value": "29.00"}]
+    assert d["remaining"]["1"] == "29.00"  # still paid: the kept gift
+    # the last goods go back with the postage; the gift was settled once and is not deducted again
+    r2 = c.refund(r.order, {"refunds": [refund("2", gift_kept=True)]}).to_dict()
+    assert r2["refunds"][0]["amount"] == "58.00" and "gift_deducted" not in r2["refunds"][0]
+    assert fen(r2["refunds"][0]["postage"]) == 800
+    # no fen lost: 31.00 + 58.00 back, 29.00 kept paid on line 1 = 118.00 paid
+    assert 3100 + 5800 + sum(fen(v) for v in r2["remaining"].values()) == 11800
+
+
+def test_a_gift_sent_back_is_never_deducted_later() -> None:
+    c = campaign([GIFT], shops={"a": {}})
+    q = c.quote({"at": AT, "lines": [line("1", "60.00"), line("2", "50.00", item="hat")]})
+    r = c.refund(q, {"refunds": [refund("1"), refund("2", gift_kept=True)]}).to_dict()
+    assert [e["amount"] for e in r["refunds"]] == ["60.00", "50.00"]
+    assert r["refunds"][0]["gifts"] == [{"id": "a-gift", "kept": False, "value": "29.00"}]
+    assert "gifts" not in r["refunds"][1]
+
+
+def test_a_gift_is_deducted_only_by_the_refund_that_drops_below_its_threshold() -> None:
+    c = campaign([GIFT], shops={"a": {}})
+    q = c.quote({"at": AT, "lines": [line("1", "60.00"), line("2", "50.00", item="hat"),
+                                     line("3", "40.00", item="bag"), line("4", "80.00", item="pen")]})
+    # the pen is out of the gift's scope; the bag leaves 110.00 ≥ 100.00; the hat leaves 60.00 < 100.00
+    r = c.refund(q, {"refunds": [refund("4", gift_kept=True), refund("3", gift_kept=True),
+                                 refund("2", gift_kept=True)]}).to_dict()
+    assert [e["amount"] for e in r["refunds"]] == ["80.00", "40.00", "21.00"]
+    assert [e.get("gift_deducted") for e in r["refunds"]] == [None, None, "29.00"]
+
+
+def test_a_kept_gift_never_takes_a_refund_below_zero_nor_carries_over() -> None:
+    c = campaign([GIFT], shops={"a": {}})
+    q = c.quote({"at": AT, "lines": [line("1", "90.00"), line("2", "20.00", item="hat")]})
+    r = c.refund(q, {"refunds": [refund("2", gift_kept=True), refund("1", gift_kept=True)]}).to_dict()
+    # 20.00 − 29.00 stops at 0.00 (20.00 deducted); the other 9.00 is not taken from the next refund
+    assert [e["amount"] for e in r["refunds"]] == ["0.00", "90.00"]
+    assert r["refunds"][0]["gift_deducted"] == "20.00"
+    assert r["remaining"] == {"1": "0.00", "2": "20.00", "gift:a-gift:1": "0.00"}
+
+
+def test_an_item_count_gift_kept_on_a_unit_refund_and_a_compensation_deducts_nothing() -> None:
+    c = campaign([{**GIFT, "spend": None, "items": 2}], shops={"a": {}})
+    q = c.quote({"at": AT, "lines": [{**line("1", "30.00"), "qty": 2}]})
+    comp = c.refund(q, {"refunds": [{"line": "1", "amount": "5.00", "stage": "after_sale", "closed_at": AT,
+                                     "gift_kept": True}]}).to_dict()
+    assert comp["refunds"][0]["amount"] == "5.00" and "gifts" not in comp["refunds"][0]  # the goods stay
+    r = c.refund(q, {"refunds": [refund("1", gift_kept=True)]}).to_dict()
+    assert r["refunds"][0]["amount"] == "1.00"  # one unit left < 2 items: 30.00 − 29.00
+
+
+def test_a_kept_gift_under_clawback_is_not_paid_back_by_a_later_refund() -> None:
+    # A 30, B 50, C 100 under 满150减20 (paid 160) and a gift at 150 worth 10.00
+    c = campaign([{"id": "a-mj", "kind": "shop_reduction", "shop": "a", "tiers": ["150-20"]},
+                  {**GIFT, "spend": "150.00", "gifts": [{"item": "tote", "qty": 1, "value": "10.00"}]}],
+                 shops={"a": {}}, ruleset="sequential")
+    q = c.quote({"at": AT, "lines": [line("1", "30.00"), line("2", "50.00", item="hat"), line("3", "100.00", item="bag")]})
+    assert q.to_dict()["payable"] == "160.00"
+    r = c.refund(q, {"policy": "clawback", "refunds": [refund(x, gift_kept=True) for x in "123"]}).to_dict()
+    # A: 160 − 130 = 30 (150 still reaches the gift); B: 160 − 30 − 100 = 30, less the kept 10 = 20; C: 100
+    assert [e["amount"] for e in r["refunds"]] == ["30.00", "20.00", "100.00"]
+    assert fen(r["total"]) + sum(fen(v) for v in r["remaining"].values()) == 16000
+
+
+def test_gift_refunds_are_checked_and_replayed() -> None:
+    c = campaign([GIFT], shops={"a": {}})
+    q = c.quote({"at": AT, "lines": [line("1", "60.00"), line("2", "50.00", item="hat")]})
+    try:
+        c.refund(q, {"refunds": [refund("1", gift_kept="yes")]})
+    except promocalc.CartError as e:
+        assert [p.loc for p in e.problems] == [("refunds", 0, "gift_kept")]
+    else:
+        raise AssertionError("gift_kept 'yes' was taken")
+    order = c.refund(q, {"refunds": [refund("1", gift_kept=True)]}).order
+    assert order is not None
+    order["refunds"][0]["gift_deducted"] = "0.00"
+    for forged in (order, {**q.to_dict(), "lines": [*q.to_dict()["lines"][:2], {**q.to_dict()["lines"][2], "value": "1.00"}]}):
+        try:
+            c.refund(forged, {"refunds": [refund("2")]})
+        except promocalc.PromocalcError as e:
+            assert e.problems[0].type == "order_inconsistent"  # type: ignore[attr-defined]
+        else:
+            raise AssertionError("a forged record was refunded")
+
+
+def test_the_refund_receipt_names_the_kept_gift() -> None:
+    c = campaign([GIFT], shops={"a": {}})
+    q = c.quote({"at": AT, "lines": [line("1", "60.00"), line("2", "50.00", item="hat")]})
+    r = c.refund(q, {"refunds": [refund("1", gift_kept=True)]})
+    zh, en = r.to_text("zh_CN"), r.to_text("en_US")
+    assert "买家保留赠品" in zh and "扣除赠品价值" in zh and "−¥29.00" in zh
+    assert "The buyer keeps the gift" in en and "Gift value deducted" in en
+    back = c.refund(q, {"refunds": [refund("1")]}).to_text("zh_CN")
+    assert "赠品随商品退回" in back
+
+
+def test_a_waived_postage_is_not_charged_back_when_a_refund_leaves_the_order_below_the_threshold() -> None:
+    c = campaign([FREE], shops={"a": {"postage": "8.00"}})
+    q = c.quote({"at": AT, "lines": [line("1", "60.00"), line("2", "50.00", item="hat")]})
+    assert q.to_dict()["payable"] == "110.00" and q.to_dict()["postage_waived"] == "8.00"
+    # 50.00 left is below 满99, yet the refund is the coat's 60.00, not 60.00 − 8.00; no postage comes back
+    r = c.refund(q, {"refunds": [refund("1"), refund("2")]}).to_dict()
+    assert [e["amount"] for e in r["refunds"]] == ["60.00", "50.00"]
+    assert not any("postage" in e for e in r["refunds"])
+
+
+def test_coins_come_back_rounded_down_and_cumulatively_over_a_history() -> None:
+    c = campaign([], shops={"a": {"coins": {"rate": 0.1}}})
+    q = c.quote({"at": AT, "buyer": {"coins": 1000},
+                 "lines": [line("1", "100.00"), line("2", "100.00", item="hat"), line("3", "100.00", item="bag")]})
+    # caps 1000 each, 1000 coins held: 334 / 333 / 333 (the tie to the first line); cash 96.66 / 96.67 / 96.67
+    assert [x["paid_by"]["coins"] for x in q.to_dict()["lines"]] == ["3.34", "3.33", "3.33"]
+    order: Any = q
+    back = []
+    for lid in "123":
+        r = c.refund(order, {"refunds": [refund(lid)]})
+        order = r.order
+        back.append(next(x["coins"] for x in r.to_dict()["returned"] if x["id"] == "coins"))
+    # floor(1000 × 96.66 / 290.00) = 333; floor(1000 × 193.33 / 290.00) = 666, so 333 more; then the last 334
+    assert back == [333, 333, 334]
+
+
+def test_the_vip_quota_comes_back_per_shop_order_and_a_red_packet_only_when_all_is_refunded() -> None:
+    c = campaign([{"id": "tmall-rp", "kind": "platform_red_packet", "face_value": "5.00"}],
+                 shops={"a": {}, "b": {}}, vip88={"rate": 0.95})
+    q = c.quote({"at": AT, "buyer": {"vip88": True}, "wallet": {"red_packets": {"tmall-rp": 1}},
+                 "lines": [line("1", "100.00", vip88=True), line("2", "50.00", shop="b", item="hat", vip88=True)]})
+    # 88VIP 5.00 and 2.50 → owed 95.00 and 47.50; the packet splits 95:47.5 → 3.33 / 1.67 (largest remainder)
+    assert [x["paid_by"]["cash"] for x in q.to_dict()["lines"]] == ["91.67", "45.83"]
+    after = c.refund(q, {"refunds": [refund("1", stage="after_sale")]}).to_dict()
+    assert not any(x["id"] == "vip88" for x in after["returned"])  # an after-sale refund returns no quota
+    r = c.refund(q, {"refunds": [refund("1")]})
+    d = r.to_dict()
+    assert d["total"] == "91.67" and d["returned"] == [{"id": "vip88", "amount": "5.00"}]
+    assert d["not_returned"] == [{"id": "tmall-rp", "reason": "partial_refund"}]
+    d = c.refund(r.order, {"refunds": [refund("2")]}).to_dict()
+    assert d["total"] == "45.83"  # the packet's share is never paid out as cash
+    assert d["returned"] == [{"id": "vip88", "amount": "2.50"}, {"id": "tmall-rp", "count": 1}]

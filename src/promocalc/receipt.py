@@ -327,6 +327,15 @@ def refund_rows(r: RefundResult, locale: str = "zh_CN") -> list[Row]:
             rows.append(_row(t("deposit_paid"), money(e["deposit"], locale), 4))
         if e.get("postage"):
             rows.append(_row(t("postage"), money(e["postage"], locale), 4))
+        for g in e.get("gifts", ()):
+            name = labels.get(g["id"], g["id"])
+            if g["kept"]:
+                worth = t("gift_value", value=money(g["value"], locale))
+                rows.append(_note(f"{t('gift_kept')}{_paren([name, worth], locale)}", 4))
+            else:
+                rows.append(_note(f"{t('gift_back')}{_paren([name], locale)}", 4))
+        if e.get("gift_deducted"):
+            rows.append(_row(t("gift_deducted"), _minus(e["gift_deducted"], locale), 4))
     rows.append(_row(t("refund_total"), money(r.total, locale), strong=True))
     rows += [_BLANK, _head(t("remaining"))]
     for lid, v in r.remaining.items():
@@ -338,6 +347,8 @@ def refund_rows(r: RefundResult, locale: str = "zh_CN") -> list[Row]:
             n = t("returned_amount", amount=money(x["amount"], locale))
         elif "vouchers" in x:
             n = t("vouchers", n=x["vouchers"])
+        elif "coins" in x:
+            n = t("coins_n", n=x["coins"])
         else:
             n = t("returned_coupon")
         rows.append(_note(f"✓ {labels.get(x['id'], x['id'])}{colon}{t('returned')} {n}", 2))

@@ -35,7 +35,8 @@ APPLIED_FIELDS = ("id", "kind", "layer", "amount", "funded_by", "lines", "vouche
                   "shop", "value", "gifts")  # fmt: skip
 PAID_BY_FIELDS = ("cash", "coins", "red_packets")
 SKIPPED_FIELDS = ("id", "kind", "layer", "reason", "gap", "tiers", "by", "detail")
-HISTORY_FIELDS = ("id", "line", "qty", "amount", "deposit", "postage", "stage", "closed_at", "policy")
+HISTORY_FIELDS = ("id", "line", "qty", "amount", "deposit", "postage", "stage", "closed_at", "policy", "gift_kept",
+                  "gift_deducted", "gifts")  # fmt: skip
 RUN_FIELDS = ("amount", "count")
 DISCOUNT_LAYERS = ("item", "shop", "coupon", "platform", "payment")
 MAX_HISTORY = 100_000  # refunds kept on one order
@@ -149,7 +150,7 @@ class OrderLine:
     """One line of a record, read and checked."""
 
     __slots__ = ("id", "pos", "shop", "item", "category", "qty", "units", "deposit", "subtotal", "discounts", "payable",
-                 "coins", "red_packets", "gift")  # fmt: skip
+                 "coins", "red_packets", "gift", "value", "promotion", "presale")  # fmt: skip
 
     def __init__(self, pos: int) -> None:
         self.pos = pos
@@ -166,6 +167,9 @@ class OrderLine:
         self.coins = 0  # paid in coins (fen)
         self.red_packets = 0  # paid by platform red packets
         self.gift = False
+        self.value = 0  # a gift line: its declared value per unit
+        self.promotion = ""  # a gift line: the gift promotion that gave it
+        self.presale = False
 
 
 class OrderInstrument:
@@ -280,7 +284,8 @@ def _read_lines(r: Reader, rec: dict[str, Any], order: Order, comp: Any, max_uni
         ln.category = r.text(d["category"], loc + ("category",), "category") if "category" in d else ""
         ln.gift = gift
         if gift:
-            r.money(d.get("value"), loc + ("value",))
+            ln.value = r.money(d.get("value"), loc + ("value",))
+            ln.promotion = r.text(d.get("promotion"), loc + ("promotion",), "promotion")
         if "paid_by" in d:
             paid = r.fields(d["paid_by"], PAID_BY_FIELDS, loc + ("paid_by",), "paid_by")
             ln.coins = r.money(paid.get("coins"), loc + ("paid_by", "coins"), 0)
@@ -299,6 +304,7 @@ def _read_lines(r: Reader, rec: dict[str, Any], order: Order, comp: Any, max_uni
         stage = d.get("stage")
         if stage is not None and stage not in ("deposit", "final"):
             r.bad("value", loc + ("stage",), "stage must be 'deposit' or 'final'")
+        ln.presale = stage is not None
         ln.units = r.units(d["units"], loc + ("units",), max_units)
         order.lines.append(ln)
 
@@ -369,6 +375,11 @@ def _check_sums(r: Reader, rec: dict[str, Any], order: Order, comp: Any) -> None
             bad(loc + ("payable",), f"line {shown(ln.id)!r}: subtotal less discounts is not what it paid")
         if ln.shop not in order.postage:
             bad(loc + ("shop",), f"shop {shown(ln.shop)!r} of line {shown(ln.id)!r} is not in the order's shops")
+        if ln.gift:
+            gp = comp.by_id.get(ln.promotion)
+            if gp is None or gp.kind != "gift" or gp.shop != ln.shop or (ln.item, ln.qty, ln.value) not in gp.gifts:
+                bad(loc + ("promotion",), f"gift line {shown(ln.id)!r} is not a gift of {shown(ln.promotion)!r} "
+                    f"in shop {shown(ln.shop)!r} as the campaign declares it")
     shops = rec["shops"]
     for k, s in enumerate(shops):
         sid = s["id"]

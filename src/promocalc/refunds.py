@@ -41,7 +41,7 @@ class _Campaign(Protocol):
 POLICIES = ("proportional", "clawback")
 STAGES = ("in_sale", "after_sale")
 REQUEST_FIELDS = ("refunds", "policy")
-REFUND_FIELDS = ("id", "line", "qty", "amount", "stage", "closed_at")
+REFUND_FIELDS = ("id", "line", "qty", "amount", "stage", "closed_at", "gift_kept")
 MAX_REFUNDS = 10_000  # refunds in one request
 
 
@@ -111,7 +111,7 @@ def _head(runs: Runs, q: int) -> int:
 
 class _Line:
     __slots__ = ("id", "pos", "shop", "item", "category", "qty", "units", "left", "deposit", "paid", "a1_runs",
-                 "share_runs", "refunded_units", "stages", "last_closed", "claw")  # fmt: skip
+                 "share_runs", "refunded_units", "stages", "last_closed", "claw", "presale", "withheld")  # fmt: skip
 
     def __init__(self, src: OrderLine) -> None:
         self.id = src.id
@@ -131,6 +131,8 @@ class _Line:
         self.stages: set[str] = set()
         self.last_closed: float | None = None
         self.claw = 0  # clawback: frozen amount plus shop share of the units still kept
+        self.presale = src.presale
+        self.withheld = 0  # kept gifts' value deducted from this line's refunds: still paid
 
     @property
     def remaining(self) -> int:
@@ -211,7 +213,16 @@ class RefundResult:
 
 
 def _entry_json(e: dict[str, Any]) -> dict[str, Any]:
-    return {k: (fmt(v) if k in ("amount", "deposit", "postage") else v) for k, v in e.items() if not k.startswith("_")}
+    out: dict[str, Any] = {}
+    for k, v in e.items():
+        if k.startswith("_"):
+            continue
+        if k in ("amount", "deposit", "postage", "gift_deducted"):
+            v = fmt(v)
+        elif k == "gifts":
+            v = [{**g, "value": fmt(g["value"])} for g in v]
+        out[k] = v
+    return out
 
 
 def _record(order: Any) -> tuple[dict[str, Any], Document | None]:
@@ -291,7 +302,7 @@ def apply_refunds(campaign: _Campaign, order: Any, refunds: Any, policy: str | N
                                             f"the order's refunds were made under policy {shown(str(h.get('policy')))!r}, "
                                             f"not {policy!r}"))  # fmt: skip
             continue
-        want = {k: h[k] for k in ("id", "line", "qty", "stage", "closed_at") if k in h}
+        want = {k: h[k] for k in ("id", "line", "qty", "stage", "closed_at", "gift_kept") if k in h}
         if "qty" not in h:
             try:
                 want["amount"] = fmt(to_fen(h.get("amount")) - to_fen(h.get("postage", "0.00")))
@@ -302,7 +313,7 @@ def apply_refunds(campaign: _Campaign, order: Any, refunds: Any, policy: str | N
         if entry is None:
             continue
         got = _entry_json(entry)
-        for f in ("amount", "deposit", "postage"):
+        for f in ("amount", "deposit", "postage", "gift_deducted", "gifts"):
             if got.get(f) != h.get(f):
                 history_problems.append(Problem("order_inconsistent", loc + (f,),
                                                 f"refund {k} of the order's history records {f} {shown(str(h.get(f)))}, "
@@ -318,7 +329,7 @@ def apply_refunds(campaign: _Campaign, order: Any, refunds: Any, policy: str | N
     lines = book.view()
     returned, not_returned = _returns(comp, lines, book.instruments)
     returned, not_returned = _new_returns(before_returned, returned, not_returned)
-    remaining = {ln.id: ln.remaining for ln in lines}
+    remaining = {ln.id: ln.remaining + ln.withheld for ln in lines}
     entries = book.entries
     history = [dict(h) for h in parsed.history]
     for e in entries:
@@ -370,6 +381,13 @@ class _Book:
         self.policy = policy
         self.lines = [_Line(x) for x in order.lines]
         self.gift_ids = {x.id for x in order.lines if x.gift}
+        # the gifts earned at checkout, per (promotion, shop): their declared value in all
+        gift_value: dict[tuple[str, str], int] = {}
+        for x in order.lines:
+            if x.gift:
+                gift_value[(x.promotion, x.shop)] = gift_value.get((x.promotion, x.shop), 0) + x.value * x.qty
+        self.gifts = [(pid, shop, comp.by_id[pid], v) for (pid, shop), v in gift_value.items()]
+        self.gifts_settled: set[tuple[str, str]] = set()  # returned with the goods, or kept and deducted
         self.by_id = {ln.id: ln for ln in self.lines}
         self.instruments = [_Instrument(i.id, i.layer, i.shares, i.vouchers) for i in order.instruments]
         self.postage = dict(order.postage)
@@ -429,6 +447,10 @@ class _Book:
             problems.append(Problem("gift_line", loc + ("line",),
                                     f"line {shown(ln.id)!r} is a gift: it goes back with the goods that earned it"))
             return None
+        kept = r.get("gift_kept", False)
+        if not isinstance(kept, bool):
+            problems.append(Problem("type", loc + ("gift_kept",), "gift_kept must be true or false"))
+            return None
         stage = r.get("stage", "in_sale")
         if not isinstance(stage, str) or stage not in STAGES:
             problems.append(Problem("value", loc + ("stage",), f"stage {shown(repr(stage))} is not 'in_sale' or 'after_sale'"))
@@ -464,7 +486,7 @@ class _Book:
                 problems.append(Problem("too_many_units", loc + ("qty",),
                                         f"qty {q} is more than the {units_left} units left on line {shown(ln.id)!r}"))
                 return None
-            return self.units(ln, q, stage, closed, entry)
+            return self.units(ln, q, stage, closed, entry, kept)
         try:
             amt = to_fen(r["amount"])
         except MoneyError as e:
@@ -477,10 +499,11 @@ class _Book:
             problems.append(Problem("amount_too_large", loc + ("amount",),
                                     f"amount {fmt(amt)} is more than the {fmt(ln.remaining)} line {shown(ln.id)!r} has left"))
             return None
-        return self.compensate(ln, amt, stage, closed, entry)
+        return self.compensate(ln, amt, stage, closed, entry, kept)
 
-    def units(self, ln: _Line, q: int, stage: str, closed: float | None, entry: dict[str, Any]) -> dict[str, Any]:
-        """Refund ``q`` units of ``ln``, first units first."""
+    def units(self, ln: _Line, q: int, stage: str, closed: float | None, entry: dict[str, Any],
+              kept: bool = False) -> dict[str, Any]:  # fmt: skip
+        """Refund ``q`` units of ``ln``, first units first; ``kept``: the buyer keeps a gift these units earned."""
         if ln.deposit and ln.shop in self.pending:
             self.materialize(ln.shop)
         was_full = ln.full
@@ -495,15 +518,61 @@ class _Book:
             amount = sum(v * n for v, n in taken)
         self._track(ln, was_full)
         entry.update({"line": ln.id, "qty": q})
-        return self._book(ln, entry, amount, min(deposit, amount), stage, closed)
+        if kept:
+            entry["gift_kept"] = True
+        withheld = 0
+        if self.gifts:
+            value, gifts = self._gifts(ln, kept)
+            if gifts:
+                withheld = min(value, amount)  # never below zero, and only from this refund
+                entry["gifts"] = gifts
+                if withheld:
+                    entry["gift_deducted"] = withheld
+        amount -= withheld
+        return self._book(ln, entry, amount, min(deposit, amount), stage, closed, withheld)
 
-    def compensate(self, ln: _Line, amount: int, stage: str, closed: float | None, entry: dict[str, Any]) -> dict[str, Any]:
-        """A compensation: ``amount`` out of the line's remaining units, by largest remainder of what each holds."""
+    def _gifts(self, ln: _Line, kept: bool) -> tuple[int, list[dict[str, Any]]]:
+        """The gifts of ``ln``'s shop whose threshold the goods still kept no longer reach, now settled:
+        the declared value the buyer keeps (when ``kept``) and one entry per gift promotion."""
+        value = 0
+        out: list[dict[str, Any]] = []
+        for pid, shop, promo, v in self.gifts:
+            if shop != ln.shop or (pid, shop) in self.gifts_settled:
+                continue
+            if ln.presale or not promo.in_scope(ln.item, ln.category):
+                continue  # the base did not move
+            if self._gift_base(promo, shop) >= promo.need:
+                continue
+            self.gifts_settled.add((pid, shop))
+            out.append({"id": pid, "kept": kept, "value": v})
+            if kept:
+                value += v
+        return value, out
+
+    def _gift_base(self, promo: Any, shop: str) -> int:
+        """What the goods still kept count toward a gift: their A1 (or units) in its scope, presale lines out."""
+        total = 0
+        for x in self.shop_lines[shop]:
+            if x.id in self.gift_ids or x.presale or not promo.in_scope(x.item, x.category):
+                continue
+            if promo.by_items:
+                total += x.qty - x.refunded_units
+            else:
+                total += _head(x.a1_runs, x.qty) - _head(x.a1_runs, x.refunded_units)
+        return total
+
+    def compensate(self, ln: _Line, amount: int, stage: str, closed: float | None, entry: dict[str, Any],
+                   kept: bool = False) -> dict[str, Any]:  # fmt: skip
+        """A compensation: ``amount`` out of the line's remaining units, by largest remainder of what each holds.
+
+        The goods stay with the buyer, so no gift threshold moves: ``kept`` is recorded, nothing is deducted."""
         was_full = ln.full
         cut = allocate_runs(amount, ln.left)
         ln.left = _merge([(v - c, n) for v, c, n in _zip(ln.left, cut)])
         self._track(ln, was_full)
         entry["line"] = ln.id
+        if kept:
+            entry["gift_kept"] = True
         return self._book(ln, entry, amount, 0, stage, closed)
 
     def _track(self, ln: _Line, was_full: bool) -> None:
@@ -516,11 +585,13 @@ class _Book:
         return self.open[shop] == 0
 
     def _book(self, ln: _Line, entry: dict[str, Any], amount: int, deposit: int, stage: str,
-              closed: float | None) -> dict[str, Any]:  # fmt: skip
+              closed: float | None, withheld: int = 0) -> dict[str, Any]:  # fmt: skip
         ln.stages.add(stage)
         if closed is not None and (ln.last_closed is None or closed > ln.last_closed):
             ln.last_closed = closed
-        self.refunded[ln.shop] += amount
+        # a kept gift's deduction leaves the shop order settled as if refunded, but stays paid on the line
+        self.refunded[ln.shop] += amount + withheld
+        ln.withheld += withheld
         entry["amount"] = amount
         if deposit:
             entry["deposit"] = deposit
