@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from promocalc.errors import CartError, PromocalcError
 
 from .helpers import cart, config, line
 
+SCALE = int(os.environ.get("PROMOCALC_PROPERTY_SCALE", "1"))
 SHOPS = {"a": {"name": "甲店", "campaign_member": True}, "b": {"name": "乙店", "campaign_member": True}}
 MJ = {"id": "mj", "kind": "shop_reduction", "shop": "a", "tiers": ["300-20"]}
 
@@ -104,7 +106,7 @@ lines_st = st.lists(st.tuples(price, st.integers(1, 3), st.sampled_from("ab")), 
 catalog_st = st.lists(st.tuples(st.sampled_from("ab"), st.sampled_from(["p", "q", "r"]), price), max_size=3)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines_st, catalog_st)
 # two units of one item cross a higher tier than the one unit the gap needs, for less in the end
 @example([('274.17', 2, 'a'), ('324.91', 2, 'b')], [('b', 'p', '40.92')])
@@ -130,8 +132,22 @@ def test_stated_figures_are_real_quotes(lns: list[tuple[str, int, str]], cat: li
             sets = [[x] for x in scope] + [[x, y] for i, x in enumerate(scope) for y in scope[i:]]
             for u in sets:
                 q = c.quote(added_cart(k, [{**e, "qty": 1, "platform_eligible": True} for e in u]))
-                if not any(s.promo.id == g.promo.id and s.reason == "threshold_not_met" for s in q.not_applied):
+                if reaches(g, advice.quote, q):
                     assert q.payable - advice.payable >= g.cheapest.extra
+
+
+def amount_of(q: promocalc.Quote, pid: str) -> int:
+    return sum(a.amount for a in q.applied if a.promo.id == pid)
+
+
+def reaches(g: Any, now: promocalc.Quote, q: promocalc.Quote) -> bool:
+    """Whether quote ``q`` surely reaches the gap's tier: the instrument applies (with more taken off, for a
+    next tier of fixed-off tiers), or a coupon met its threshold but was not chosen."""
+    pid = g.promo.id
+    if any(a.promo.id == pid for a in q.applied):
+        return g.status == "not_met" or amount_of(q, pid) > amount_of(now, pid)
+    met = ("not_chosen", "one_card_kind_per_shop", "not_named")
+    return g.status == "not_met" and any(s.promo.id == pid and s.reason in met for s in q.not_applied)
 
 
 @pytest.mark.parametrize(("item", "where", "text"), [
@@ -223,3 +239,150 @@ def test_item_count_gap() -> None:
     assert g.by_items and g.gap == 2 and g.to_dict()["gap"] == 2
     assert g.exact is not None and g.exact.reached and g.exact.extra == 17000
     assert "再买 2 件（乙店）" in advice.to_text()
+
+
+# -- the next tier of an instrument that applies ----------------------------------------------------------
+
+
+def test_next_tier_of_an_applied_reduction() -> None:
+    # 满300减20 / 满500减50 at ¥350: ¥20 off now; ¥150 more reaches ¥500 − ¥50 = ¥450, ¥120 more than ¥330
+    c = camp([{**MJ, "tiers": ["300-20", "500-50"]}])
+    advice = c.advise(cart([line("1", "350.00")]))
+    assert advice.payable == 33000
+    [g] = advice.gaps
+    assert (g.status, g.gap, g.level) == ("next_tier", 15000, 1)
+    assert g.to_dict()["next"] == "500-50" and g.to_dict()["tiers"] == "300-20/500-50"
+    assert g.exact is not None and g.exact.reached and g.exact.applies and g.exact.extra == 12000
+    assert "再买 ¥150.00（甲店）可享满500减50，实付只多 ¥120.00" in advice.to_text()
+    assert "Add ¥150.00 (甲店) for ¥50 off ¥500: you pay only ¥120.00 more" in advice.to_text("en")
+
+
+def test_next_step_of_a_repeating_reduction_stops_at_its_cap() -> None:
+    # 每200减20, at most ¥40: at ¥250 one step (¥20), ¥150 more takes a second; at ¥400 the cap is reached
+    c = camp([{"id": "e", "kind": "shop_reduction", "shop": "a", "every": "200-20", "max_off": "40.00"}])
+    [g] = c.advise(cart([line("1", "250.00")])).gaps
+    assert (g.status, g.gap) == ("next_tier", 15000)
+    assert g.exact is not None and g.exact.extra == 13000 and g.exact.reached
+    assert c.advise(cart([line("1", "400.00")])).gaps == []
+
+
+def test_more_vouchers_of_a_pool_and_none_past_those_held() -> None:
+    # pooled tiers 100-10 / 200-20 at ¥150: one ¥10 voucher; ¥50 more takes a second one
+    shops = {s: {"name": n, "campaign_member": True, "voucher_groups": {"general": "G"}} for s, n in SHOPS_NAMES}
+    cfg = config([{"id": "v", "kind": "category_voucher", "face_value": "10.00", "max_per_checkout": 30}], shops=shops,
+                 categories={"general": {"name": "综合", "voucher_groups": {"G": ["100-10", "200-20"]}}})
+    c = promocalc.load(cfg)
+    [g] = c.advise(cart([line("1", "150.00")], vouchers={"v": 5})).gaps
+    assert (g.status, g.gap, g.level) == ("next_tier", 5000, 1)
+    assert g.exact is not None and g.exact.reached and g.exact.extra == 4000
+    # holding one voucher only, a higher tier could not use another
+    assert c.advise(cart([line("1", "150.00")], vouchers={"v": 1})).gaps == []
+
+
+# -- the best add-ons ----------------------------------------------------------------------------------------
+
+
+def test_best_add_ons_ranked_by_extra() -> None:
+    # ¥280 in shop a (满300减20); the ¥20 item makes the reduction: the buyer pays nothing more for it. The ¥30
+    # item costs ¥10 more (¥310 − ¥20). A ¥50 item of shop b costs ¥50: it does not lower the price per value.
+    c = camp([MJ, {"id": "r", "kind": "rate", "shop": "b", "rate": 0.5, "scope": {"items": ["half"]}}])
+    catalog = [{"shop": "a", "item": "thirty", "category": "general", "price": "30.00"},
+               {"shop": "a", "item": "twenty", "category": "general", "price": "20.00"},
+               {"shop": "b", "item": "fifty", "category": "general", "price": "50.00"},
+               {"shop": "b", "item": "half", "category": "general", "price": "40.00"}]  # fmt: skip
+    advice = c.advise(cart([line("1", "280.00")]), catalog, max_units=1)
+    assert advice.best is not None and advice.best_complete
+    got = [(s.addition.lines[0][1], s.extra) for s in advice.best]
+    assert got == [("twenty", 0), ("thirty", 1000), ("half", 2000)]
+    assert advice.best[0].effective_discount == 1 and advice.best[2].to_dict()["effective_discount"] == "0.5000"
+    text = advice.to_text()
+    assert "推荐加购：" in text and "1. twenty ¥20.00，实付只多 ¥0.00，相当于 100.00% 的优惠" in text
+    assert "1. twenty ¥20.00: you pay only ¥0.00 more, 100.00% off what you add" in advice.to_text("en")
+    d = advice.to_dict()
+    assert [b["add"][0]["item"] for b in d["best"]] == ["twenty", "thirty", "half"] and d["best_complete"] is True
+
+
+def test_no_catalog_no_ranking() -> None:
+    advice = camp([MJ]).advise(cart([line("1", "280.00")]))
+    assert advice.best is None and "best" not in advice.to_dict()
+
+
+TOP = [
+    {**MJ, "tiers": ["300-20", "500-50"]},
+    {"id": "b-every", "kind": "shop_reduction", "shop": "b", "every": "200-20", "max_off": "100.00"},
+    {"id": "c50", "kind": "shop_coupon", "shop": "a", "tiers": ["600-50"]},
+    {"id": "x", "kind": "cross_shop_reduction", "every": "400-50", "max_off": "150.00"},
+    {"id": "q", "kind": "quantity_deal", "shop": "b", "tiers": [{"items": 3, "rate": 0.9}, {"items": 5, "rate": 0.8}]},
+]
+
+
+@settings(max_examples=20 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines_st)
+def test_a_cart_at_every_top_tier_gets_no_gap_advice(lns: list[tuple[str, int, str]]) -> None:
+    # every line ten times over, plus ¥2,000 and 6 units in each shop: every tier and cap of TOP is reached
+    c = promocalc.load(config(TOP, shops=SHOPS))
+    big = [line(str(i), p, q * 10, shop=s) for i, (p, q, s) in enumerate(lns)]
+    big += [line("fa", "400.00", 6, shop="a"), line("fb", "400.00", 6, shop="b")]
+    k = cart(big, coupons=["c50"])
+    assert c.advise(k).gaps == []
+    # and the same cart without its filler lines in play is advised only on what it really misses
+    small = cart([line(str(i), p, q, shop=s) for i, (p, q, s) in enumerate(lns)], coupons=["c50"])
+    now = c.quote(small)
+    for g in c.advise(small).gaps:
+        assert g.exact is not None
+        if g.status == "not_met":
+            assert any(s.promo.id == g.promo.id and s.reason == "threshold_not_met" for s in now.not_applied)
+        else:
+            assert any(a.promo.id == g.promo.id for a in now.applied)
+            assert g.exact.reached is False or amount_of(g.exact.quote, g.promo.id) > amount_of(now, g.promo.id) \
+                or not g.exact.applies
+
+
+@settings(max_examples=25 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines_st, catalog_st)
+def test_ranked_add_ons_are_real_and_none_is_missed(lns: list[tuple[str, int, str]],
+                                                   cat: list[tuple[str, str, str]]) -> None:  # fmt: skip
+    c = promocalc.load(config(PROMOS, shops=SHOPS))
+    k = cart([line(str(i), p, q, shop=s) for i, (p, q, s) in enumerate(lns)], coupons=["c50"])
+    catalog = [{"shop": s, "item": f"{s}-{it}", "category": "general", "price": p} for s, it, p in cat]
+    advice = c.advise(k, catalog, max_units=2)
+    assert advice.best is not None
+    pay, value = advice.quote.payable, advice.quote.subtotal
+    extras = [s.extra for s in advice.best]
+    assert extras == sorted(extras)
+    for s in advice.best:
+        real = c.quote(added_cart(k, s.to_dict()["add"]))
+        assert real.payable - pay == s.extra and s.extra * value < pay * s.addition.amount
+    if advice.best_complete and len(advice.best) < 10:
+        shown = {tuple(x["item"] for x in s.to_dict()["add"]) for s in advice.best}
+        for e in catalog:
+            q = c.quote(added_cart(k, [{**e, "qty": 1, "platform_eligible": True}]))
+            if (q.payable - pay) * value < pay * int(round(float(e["price"]) * 100)):
+                assert (e["item"],) in shown  # a single item that lowers the price per value is ranked
+
+
+def test_the_bound_never_exceeds_a_real_extra() -> None:
+    from hypothesis import given as given_
+    from promocalc.advise import Bound, parse_catalog
+    from promocalc.testing import campaigns_and_carts
+
+    @settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given_(campaigns_and_carts(max_lines=4), st.data())
+    def check(pair: tuple[dict[str, Any], dict[str, Any]], data: st.DataObject) -> None:
+        cfg, k = pair
+        camp_ = promocalc.load(cfg)
+        shops = sorted(cfg["shops"])
+        cats = sorted(cfg["categories"])
+        items = [ln["item"] for ln in k["lines"]] + ["new"]
+        n = data.draw(st.integers(1, 3))
+        add = [{"shop": data.draw(st.sampled_from(shops)), "item": data.draw(st.sampled_from(items)),
+                "category": data.draw(st.sampled_from(cats)), "price": data.draw(price)} for _ in range(n)]  # fmt: skip
+        parsed = parse_catalog(camp_, add)
+        now = camp_.quote(k)
+        b = Bound(camp_.compiled, camp_.cart(k), now)
+        low = b.lower(sum(b.weight(e) for e in parsed), sum(e[3] for e in parsed), len(parsed), {e[0] for e in parsed})
+        after = camp_.quote(added_cart(k, [{**e, "qty": 1, "platform_eligible": True} for e in add]))
+        if low is not None:
+            assert low <= after.payable - now.payable
+
+    check()

@@ -38,7 +38,7 @@ def check(q: promocalc.Quote) -> None:
     assert q.to_json(indent=2) == json.dumps(d, ensure_ascii=False, indent=2)
     assert q.to_json(indent=None) == json.dumps(d, ensure_ascii=False, separators=(",", ":"))
     ctx = q._p.ctx
-    for i, ln in enumerate(d["lines"]):
+    for i, ln in enumerate(d["lines"][: len(ctx.lines)]):  # gift lines follow the cart's
         units = allocate(q.line_payables[i] + ctx.dep[i], ctx.unit_w[i] or [1] * ctx.lines[i].qty)
         assert ln["units"] == units_json(runs_of(units), ctx.lines[i].qty)
         assert q.units(i) == units
@@ -71,3 +71,48 @@ json_data = st.recursive(
 def test_dumps_writes_what_json_dumps_writes(data: Any, indent: int | None) -> None:
     seps = (",", ":") if indent is None else None
     assert dumps(data, indent) == json.dumps(data, ensure_ascii=False, indent=indent, separators=seps)
+
+
+def _payment_campaign(**kw: Any) -> promocalc.Campaign:
+    return promocalc.load({
+        "promocalc": 1,
+        "campaign": {"id": "pay", "ruleset": "parallel", "vip88": {"rate": 0.95}},
+        "shops": {"a": {"campaign_member": True, "coins": {"rate": 0.05}, "postage": "8.00"},
+                  "b": {"campaign_member": True, "postage": "6.00"}},
+        "promotions": [
+            {"id": "a-price", "kind": "price", "shop": "a", "price": "200.00", "scope": {"items": ["coat"]}},
+            {"id": "a-c20", "kind": "shop_coupon", "shop": "a", "tiers": ["100-20"]},
+            {"id": "x-200-30", "kind": "cross_shop_reduction", "every": "200-30"},
+            {"id": "tmall-rp", "kind": "platform_red_packet", "face_value": "5.00"},
+            {"id": "a-free", "kind": "free_postage", "shop": "a", "spend": "99.00"},
+            {"id": "b-gift", "kind": "gift", "shop": "b", "items": 2, "gifts": [{"item": "tote", "qty": 2, "value": "29.00"}]},
+        ],
+    }, **kw)  # fmt: skip
+
+
+PAYMENT_CART = {
+    "at": "2021-11-11T10:00:00+08:00", "buyer": {"coins": 600, "vip88": True},
+    "lines": [{"id": "1", "shop": "a", "item": "coat", "category": "wear", "price": "260.00", "qty": 1, "vip88": True,
+               "title": 'Coat "long" \\ 大衣\u2028'},
+              {"id": "2", "shop": "b", "item": "hat", "category": "wear", "price": "40.00", "qty": 3},
+              {"id": "3", "shop": "b", "item": "scarf", "category": "wear", "price": "0.07", "qty": 150}],
+    "wallet": {"coupons": ["a-c20"], "red_packets": {"tmall-rp": 3}},
+}  # fmt: skip
+
+
+def test_payment_gifts_postage_titles_and_long_lines_write_what_json_dumps_writes() -> None:
+    q = _payment_campaign().quote(PAYMENT_CART)
+    d = q.to_dict()
+    assert {"paid_by", "coins_used", "postage_waived"} <= d.keys()
+    assert any(ln.get("gift") for ln in d["lines"]) and d["lines"][0]["title"].startswith('Coat "long"')
+    assert isinstance(d["lines"][2]["units"][0], dict)  # 150 units are written as runs
+    assert {a["kind"] for a in d["applied"]} >= {"coins", "free_postage", "gift", "platform_red_packet", "vip88"}
+    check(q)
+
+
+def test_a_sealed_quote_writes_what_json_dumps_writes() -> None:
+    q = _payment_campaign(signing_key="a key of sixteen bytes or more").quote(PAYMENT_CART)
+    d = q.to_dict()
+    assert d["seal"] and d["fingerprint"]
+    assert q.to_json() == json.dumps(d, ensure_ascii=False, indent=1)
+    assert q.to_json(indent=None) == json.dumps(d, ensure_ascii=False, separators=(",", ":"))

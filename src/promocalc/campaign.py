@@ -106,10 +106,12 @@ class Campaign:
             raise CartError(f"at: {e}", [Problem("time", ("at",), str(e))]) from None
 
     def advise(self, cart: Any, catalog: Any = None, *, max_units: int = 3) -> Any:
-        """凑单 advice: for every unmet threshold, the gap, its scope and what reaching it costs (an ``Advice``).
+        """凑单 advice (an ``Advice``): for every threshold in play (unmet, or the next tier of one that applies),
+        the gap, its scope and what reaching it costs.
 
-        With ``catalog`` (items with shop, item, category, price), also the cheapest set of at most
-        ``max_units`` catalog units reaching each gap. Every figure is that of :meth:`quote`; see docs/rules.md.
+        With ``catalog`` (items with shop, item, category, price), also the set of at most ``max_units`` catalog
+        units reaching each gap for the smallest ``extra``, and the add-ons that lower the buyer's price per
+        value, ranked. Every figure is that of :meth:`quote`; the method is in the rules page of the docs.
         """
         from .advise import advise
 

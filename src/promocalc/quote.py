@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
+from json.encoder import encode_basestring as _quote  # the C function when available
 from typing import Any
 
 from .allocation import Runs, allocate_runs, runs_of
+from .engine.cart import Line
 from .engine.compile import Compiled
 from .engine.compiled import LAYER_NAMES
 from .engine.context import Applied, Skipped
 from .engine.pricer import Priced
-from .io.jsontext import dumps
+from .io.jsontext import Layout, Unsupported, dumps
 from .money import fmt
-from .record import UNIT_LIST_MAX, seal, units_json
+from .record import APPLIED_FIELDS, UNIT_LIST_MAX, seal
 
 LAYERS = ("item", "shop", "coupon", "platform")
 
@@ -33,8 +36,6 @@ class Quote:
         dep = ctx.dep
         self.line_payables = [r - d for r, d in zip(run, dep)]
         self.deposit_paid = sum(dep)
-        cart = ctx.cart
-        shops = camp.shops
         extras = priced.extras
         self.postage = sum(extras.postage.values())
         self.postage_waived = sum(extras.waived.values())
@@ -97,19 +98,63 @@ class Quote:
         return self._p.not_applied
 
     @cached_property
-    def _layer_shares(self) -> list[list[int]]:
-        n = len(self._p.run)
-        per = [[0, 0, 0, 0, 0] for _ in range(n)]
+    def _per_line(self) -> tuple[list[list[int]], list[int], dict[str, list[int]]]:
+        """One pass over what applied: per line the discount of each goods layer, per line what the
+        instruments that do not count toward the lowest price took off, and per shop the (merchant-funded,
+        platform-funded) discount."""
         ctx = self._p.ctx
-        for i in range(n):
-            per[i][0] = self._line_subtotal(i) - ctx.a1[i] if not _deposit_stage(ctx, i) else 0
+        lines = ctx.lines
+        n = len(lines)
+        a1 = ctx.a1
+        item_of = ctx.item_of
+        item_off = ctx.item_off
+        per = []
+        back = [0] * n
+        fund: dict[str, list[int]] = {}
+        for i, ln in enumerate(lines):
+            ps = ln.presale
+            item = 0 if ps is not None and ps.deposit_stage else ln.price * ln.qty - a1[i]
+            per.append([item, 0, 0, 0, 0])
+            promo = item_of[i]
+            plat = 0
+            if promo is not None:
+                if not promo.counts_lowest:
+                    back[i] = item_off[i]
+                if promo.platform_funded:
+                    plat = item_off[i]
+            row = fund.get(ln.shop)
+            if row is None:
+                row = fund[ln.shop] = [0, 0]
+            row[0] += item - plat
+            row[1] += plat
         for a in self.applied:
-            if a.promo.layer == 1 or a.promo.tender or not a.shares:
+            promo = a.promo
+            if promo.layer == 1:
                 continue
-            k = a.promo.layer - 1
-            for i, s in a.shares.items():
-                per[i][k] += s
-        return per
+            shares = a.shares
+            if promo.tender:
+                if not promo.counts_lowest:
+                    for i, v in shares.items():
+                        back[i] += v
+                continue
+            k = promo.layer - 1
+            f = 1 if promo.platform_funded else 0
+            counts = promo.counts_lowest
+            for i, v in shares.items():
+                per[i][k] += v
+                fund[lines[i].shop][f] += v
+                if not counts:
+                    back[i] += v
+        return per, back, fund
+
+    @property
+    def _layer_shares(self) -> list[list[int]]:
+        return self._per_line[0]
+
+    @property
+    def _left_out(self) -> list[int]:
+        """Per line: what instruments that do not count toward the lowest price took off."""
+        return self._per_line[1]
 
     def units(self, i: int) -> list[int]:
         """The frozen per-unit amounts of line ``i`` (allocation): what each unit cost the buyer in all."""
@@ -132,91 +177,148 @@ class Quote:
             return total // ctx.lines[i].qty  # equal weights: the smallest share is the floor
         return min(v for v, _ in allocate_runs(total, self._weights(i)))
 
-    @cached_property
-    def _left_out(self) -> list[int]:
-        """Per line: what instruments that do not count toward the lowest price took off (one pass)."""
-        ctx = self._p.ctx
-        back = [0] * len(ctx.lines)
-        for i, promo in enumerate(ctx.item_of):
-            if promo is not None and not promo.counts_lowest:
-                back[i] += ctx.item_off[i]
-        for a in self.applied:
-            if a.promo.layer > 1 and not a.promo.counts_lowest:
-                for i, s in a.shares.items():
-                    back[i] += s
-        return back
-
     def funding(self) -> dict[str, tuple[int, int]]:
         """Per shop: (merchant-funded, platform-funded) discount in fen, every layer counted."""
-        ctx = self._p.ctx
-        out = {s: [0, 0] for s in self._shop_ids()}
-        layer_shares = self._layer_shares
-        item_of = ctx.item_of
-        lines = ctx.lines
-        for i, ln in enumerate(lines):
-            promo = item_of[i]
-            plat = ctx.item_off[i] if promo is not None and promo.platform_funded else 0
-            row = out[ln.shop]
-            row[0] += layer_shares[i][0] - plat
-            row[1] += plat
-        for a in self.applied:
-            if a.promo.layer == 1 or a.promo.tender:
-                continue
-            k = 1 if a.promo.platform_funded else 0
-            for i, s in a.shares.items():
-                out[lines[i].shop][k] += s
-        return {s: (m, p) for s, (m, p) in out.items()}
+        return {s: (m, p) for s, (m, p) in self._per_line[2].items()}
 
     # -- output ----------------------------------------------------------------------------------------
 
-    def to_dict(self) -> dict[str, Any]:
-        """The quote as plain JSON-ready data (money as strings with two decimals)."""
+    def _rows(self) -> Iterator[tuple[Line, int, int, list[int], int, list[int] | None, Runs | None, int]]:
+        """Per cart line, what the record writes of it: (line, position, subtotal, layer shares, payable,
+        the amount of each unit or None past UNIT_LIST_MAX units, the runs of equal amounts or None, lowest)."""
         ctx = self._p.ctx
-        camp = self._camp
-        money = _money_text
-        texts = _TEXTS  # money texts are looked up inline: most amounts were written before
         dep = ctx.dep
         unit_w = ctx.unit_w
         pay = self.line_payables
         left_out = self._left_out
         layer_shares = self._layer_shares
         has_presale = ctx.has_presale
-        has_payment = camp.has_payment
-        coins_of: dict[int, int] = {}
-        for a in self._p.payment_applied:
-            if a.promo.kind == "coins":
-                coins_of = a.shares
-        lines = []
-        shop_pay: dict[str, int] = {}
         for i, ln in enumerate(ctx.lines):
             qty = ln.qty
             p = pay[i]
             total = p + dep[i]
+            runs: Runs | None = None
+            units: list[int] | None
             if qty == 1:
-                units: list[Any] = [texts.get(total) or money(total)]
+                units = [total]
                 lowest = total + left_out[i]
             elif unit_w[i] is None and qty <= UNIT_LIST_MAX:
                 q, r = divmod(total, qty)  # equal weights: the left-over fen go to the first units
-                units = [texts.get(q + 1) or money(q + 1)] * r + [texts.get(q) or money(q)] * (qty - r)
+                units = [q + 1] * r + [q] * (qty - r)
                 lowest = (total + left_out[i]) // qty
             else:
-                units = units_json(self.unit_runs(i), qty)
+                runs = self.unit_runs(i)
+                units = [v for v, n in runs for _ in range(n)] if qty <= UNIT_LIST_MAX else None
                 lowest = self.lowest_unit_price(i)
             sub = ln.price * qty if not has_presale else self._line_subtotal(i)
-            a, b, c, d4, d5 = layer_shares[i]
+            yield ln, i, sub, layer_shares[i], p, units, runs, lowest
+
+    def _coins_of(self) -> dict[int, int]:
+        for a in self._p.payment_applied:
+            if a.promo.kind == "coins":
+                return a.shares
+        return {}
+
+    def _applied_more(self, a: Applied) -> tuple[str | None, list[tuple[str, Any]]]:
+        """The amount text of an applied instrument when it is not the sum of its shares, and the fields
+        that follow ``lines`` in the record."""
+        promo = a.promo
+        amount: str | None = None
+        more: list[tuple[str, Any]] = []
+        if a.vouchers is not None:
+            more.append(("vouchers", a.vouchers))
+        if a.pools is not None:
+            more.append(("pools", [_pool_json(pl, self._p.ctx) for pl in a.pools]))
+        if a.packets is not None:
+            more.append(("packets", a.packets))
+            more.append(("left", fmt(a.left)))
+        kind = promo.kind
+        if kind == "coins":
+            more.append(("coins", a.amount))
+        elif kind == "free_postage" or kind == "gift":
+            sid, v = self._extra_of[promo.id]
+            if kind == "free_postage":
+                amount = fmt(v)
+                more.append(("shop", sid))
+            else:
+                more.append(("shop", sid))
+                more.append(("value", fmt(v)))
+                more.append(("gifts", [{"line": g.id, "item": g.item, "qty": g.qty, "value": fmt(g.value)}
+                                       for g in self._p.extras.gifts if g.promo.id == promo.id and g.shop == sid]))  # fmt: skip
+        return amount, more
+
+    @cached_property
+    def _extra_of(self) -> dict[str, tuple[str, int]]:
+        return {p.id: (sid, v) for p, sid, v in self._p.extras.applied}
+
+    def _gift_dicts(self) -> list[dict[str, Any]]:
+        out = []
+        for g in self._p.extras.gifts:
+            zero = "0.00"
+            gd: dict[str, Any] = {
+                "id": g.id, "shop": g.shop, "item": g.item, "qty": g.qty, "subtotal": zero,
+                "discounts": {k: zero for k in ("item", "shop", "coupon", "platform")}, "payable": zero,
+                "units": [zero] * g.qty if g.qty <= UNIT_LIST_MAX else [{"amount": zero, "count": g.qty}],
+                "lowest_unit_price": zero, "gift": True, "value": fmt(g.value), "promotion": g.promo.id,
+            }  # fmt: skip
+            if self._camp.has_payment:
+                gd["discounts"]["payment"] = zero
+                gd["paid_by"] = {"cash": zero, "coins": zero, "red_packets": zero}
+            out.append(gd)
+        return out
+
+    def _head(self) -> list[tuple[str, Any]]:
+        camp = self._camp
+        return [("campaign", camp.id), ("at", _at_text(self._p.at, camp.tz)),
+                ("currency", "CNY"), ("subtotal", _money_text(self.subtotal)),
+                ("discount", _money_text(self.discount)), ("payable", _money_text(self.payable))]  # fmt: skip
+
+    def _middle(self) -> list[tuple[str, Any]]:
+        """The fields between ``lines`` and ``shops``."""
+        out: list[tuple[str, Any]] = [("postage", fmt(self.postage))]
+        if self._camp.has_postage:
+            out.append(("postage_waived", fmt(self.postage_waived)))
+        if self._camp.has_payment:
+            tender = sum(self.tender)
+            out.append(("paid_by", {"cash": fmt(self.payable), "coins": fmt(self.coins_used),
+                                    "red_packets": fmt(tender - self.coins_used)}))  # fmt: skip
+            out.append(("coins_used", self.coins_used))
+        return out
+
+    def _tail(self) -> list[tuple[str, Any]]:
+        """The fields after ``not_applied``, the seal left out."""
+        out: list[tuple[str, Any]] = []
+        if self.optimal is not None:
+            out.append(("optimal", self.optimal))
+            if self.lower_bound is not None:
+                out.append(("lower_bound", fmt(self.lower_bound)))
+        if self._stamp is not None:
+            out.append(("fingerprint", self._stamp[0]))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The quote as plain JSON-ready data (money as strings with two decimals)."""
+        ctx = self._p.ctx
+        camp = self._camp
+        money = _money_text
+        has_payment = camp.has_payment
+        coins_of = self._coins_of() if has_payment else {}
+        lines = []
+        shop_pay: dict[str, int] = {}
+        for ln, i, sub, (a, b, c, d4, d5), p, units, runs, lowest in self._rows():
             d: dict[str, Any] = {
-                "id": ln.id, "shop": ln.shop, "item": ln.item, "category": ln.category, "qty": qty,
-                "subtotal": texts.get(sub) or money(sub),
-                "discounts": {"item": texts.get(a) or money(a), "shop": texts.get(b) or money(b),
-                              "coupon": texts.get(c) or money(c), "platform": texts.get(d4) or money(d4)},
-                "payable": texts.get(p) or money(p),
-                "units": units,
-                "lowest_unit_price": texts.get(lowest) or money(lowest),
+                "id": ln.id, "shop": ln.shop, "item": ln.item, "category": ln.category, "qty": ln.qty,
+                "subtotal": money(sub),
+                "discounts": {"item": money(a), "shop": money(b), "coupon": money(c), "platform": money(d4)},
+                "payable": money(p),
+                "units": [money(v) for v in units] if units is not None
+                else [{"amount": money(v), "count": n} for v, n in runs],  # type: ignore[union-attr]
+                "lowest_unit_price": money(lowest),
             }  # fmt: skip
             if has_payment:
                 d["discounts"]["payment"] = money(d5)
-                d["paid_by"] = {"cash": money(p), "coins": money(coins_of.get(i, 0)),
-                                "red_packets": money(self.tender[i] - coins_of.get(i, 0))}  # fmt: skip
+                coins = coins_of.get(i, 0)
+                d["paid_by"] = {"cash": money(p), "coins": money(coins), "red_packets": money(self.tender[i] - coins)}
                 if ln.vip88:
                     d["vip88"] = True
             if ln.title is not None:
@@ -225,101 +327,64 @@ class Quote:
                 if ln.presale.deposit_stage:
                     d["stage"] = "deposit"
                 else:
-                    d["deposit_paid"] = fmt(ctx.dep[i])
+                    d["deposit_paid"] = money(ctx.dep[i])
                     d["stage"] = "final"
             lines.append(d)
             shop_pay[ln.shop] = shop_pay.get(ln.shop, 0) + p
-        extras = self._p.extras
-        for g in extras.gifts:
-            zero = money(0)
-            gd: dict[str, Any] = {
-                "id": g.id, "shop": g.shop, "item": g.item, "qty": g.qty, "subtotal": zero,
-                "discounts": {k: zero for k in ("item", "shop", "coupon", "platform")}, "payable": zero,
-                "units": [zero] * g.qty if g.qty <= UNIT_LIST_MAX else [{"amount": zero, "count": g.qty}],
-                "lowest_unit_price": zero, "gift": True, "value": money(g.value), "promotion": g.promo.id,
-            }  # fmt: skip
-            if has_payment:
-                gd["discounts"]["payment"] = zero
-                gd["paid_by"] = {"cash": zero, "coins": zero, "red_packets": zero}
-            lines.append(gd)
-        fund = self.funding()
+        lines += self._gift_dicts()
+        out: dict[str, Any] = dict(self._head())
+        if self.deposit_paid:
+            out["deposit_paid"] = fmt(self.deposit_paid)
+        out["lines"] = lines
+        out.update(self._middle())
         shops = []
-        for s in self._shop_ids():
-            post = extras.postage[s]
-            m, pf = fund[s]
-            sd: dict[str, Any] = {
-                "id": s, "postage": money(post), "payable": money(shop_pay.get(s, 0) + post),
-                "merchant_funded": money(m), "platform_funded": money(pf),
-            }  # fmt: skip
-            if camp.has_postage:
-                sd["postage_waived"] = money(extras.waived.get(s, 0))
+        for s, post, total, m, pf, waived in self._shop_rows(shop_pay):
+            sd = {"id": s, "postage": money(post), "payable": money(total), "merchant_funded": money(m),
+                  "platform_funded": money(pf)}  # fmt: skip
+            if waived is not None:
+                sd["postage_waived"] = money(waived)
             shops.append(sd)
-        gift_lines: dict[str, list[Any]] = {}
-        for g in extras.gifts:
-            gift_lines.setdefault(g.promo.id + "\0" + g.shop, []).append(g)
-        extra_of = {p.id: (sid, v) for p, sid, v in extras.applied}
+        out["shops"] = shops
         applied = []
         cart_lines = ctx.lines
         for a in self.applied:
+            amount, more = self._applied_more(a)
             promo = a.promo
             shares = a.shares
             entry: dict[str, Any] = {
                 "id": promo.id, "kind": promo.kind, "layer": LAYER_NAMES[promo.layer],
-                "amount": money(sum(shares.values())),
+                "amount": amount or money(sum(shares.values())),
                 "funded_by": "platform" if promo.platform_funded else "merchant",
-                "lines": {cart_lines[i].id: texts.get(v) or money(v) for i, v in sorted(shares.items())},
+                "lines": {cart_lines[i].id: money(v) for i, v in sorted(shares.items())},
             }  # fmt: skip
-            if a.vouchers is not None:
-                entry["vouchers"] = a.vouchers
-            if a.pools is not None:
-                entry["pools"] = [_pool_json(pl, ctx) for pl in a.pools]
-            if a.packets is not None:
-                entry["packets"] = a.packets
-                entry["left"] = money(a.left)
-            if promo.kind == "coins":
-                entry["coins"] = a.amount
-            elif promo.kind == "free_postage":
-                sid, v = extra_of[promo.id]
-                entry["amount"] = money(v)
-                entry["shop"] = sid
-            elif promo.kind == "gift":
-                sid, v = extra_of[promo.id]
-                entry["shop"] = sid
-                entry["value"] = money(v)
-                entry["gifts"] = [{"line": g.id, "item": g.item, "qty": g.qty, "value": money(g.value)}
-                                  for g in gift_lines.get(promo.id + "\0" + sid, [])]  # fmt: skip
+            entry.update(more)
             applied.append(entry)
-        out: dict[str, Any] = {
-            "campaign": camp.id, "at": datetime.fromtimestamp(self._p.at, camp.tz).isoformat(), "currency": "CNY",
-            "subtotal": fmt(self.subtotal), "discount": fmt(self.discount), "payable": fmt(self.payable),
-        }  # fmt: skip
-        if self.deposit_paid:
-            out["deposit_paid"] = fmt(self.deposit_paid)
-        out["lines"] = lines
-        out["postage"] = fmt(self.postage)
-        if camp.has_postage:
-            out["postage_waived"] = fmt(self.postage_waived)
-        if has_payment:
-            tender = sum(self.tender)
-            out["paid_by"] = {"cash": fmt(self.payable), "coins": fmt(self.coins_used),
-                              "red_packets": fmt(tender - self.coins_used)}  # fmt: skip
-            out["coins_used"] = self.coins_used
-        out["shops"] = shops
         out["applied"] = applied
         out["not_applied"] = [_skipped_json(s) for s in self.not_applied]
-        if self.optimal is not None:
-            out["optimal"] = self.optimal
-            if self.lower_bound is not None:
-                out["lower_bound"] = fmt(self.lower_bound)
-        if self._stamp is not None:
-            out["fingerprint"] = self._stamp[0]
-            if self._stamp[1] is not None:
-                out["seal"] = seal(out, self._stamp[1])
+        out.update(self._tail())
+        if self._stamp is not None and self._stamp[1] is not None:
+            out["seal"] = seal(out, self._stamp[1])
         return out
 
+    def _shop_rows(self, shop_pay: dict[str, int]) -> Iterator[tuple[str, int, int, int, int, int | None]]:
+        """Per shop: (id, postage, payable, merchant-funded, platform-funded, postage waived or None)."""
+        extras = self._p.extras
+        waived = extras.waived if self._camp.has_postage else None
+        postage = extras.postage
+        for s, (m, pf) in self.funding().items():
+            post = postage[s]
+            yield s, post, shop_pay.get(s, 0) + post, m, pf, None if waived is None else waived.get(s, 0)
+
     def to_json(self, indent: int | None = 1) -> str:
-        """The quote as JSON text (docs/formats.md): one space per level by default; ``indent=None`` is compact."""
-        return dumps(self.to_dict(), indent)
+        """The quote as JSON text (docs/formats.md): one space per level by default; ``indent=None`` is
+        compact (no whitespace), the form a service sends. The text is that of
+        ``json.dumps(quote.to_dict(), ensure_ascii=False, indent=indent)``."""
+        if (self._stamp is not None and self._stamp[1] is not None) or not (indent is None or type(indent) is int):
+            return dumps(self.to_dict(), indent)  # a seal is taken over the data; odd indents: the generic writer
+        try:
+            return _write_json(self, indent)
+        except Unsupported:
+            return dumps(self.to_dict(), indent)
 
     def to_text(self, locale: str = "zh_CN") -> str:
         """The quote as a receipt a person reads, in ``zh_CN`` or ``en_US`` (``zh-CN``, ``zh``, ``en``… also do).
@@ -343,7 +408,21 @@ class Quote:
         return f"<Quote payable={fmt(self.payable)} discount={fmt(self.discount)} lines={len(self.line_payables)}>"
 
 
+_MORE_KINDS = frozenset({"coins", "free_postage", "gift"})  # kinds whose applied entry has fields after its lines
 _TEXTS: dict[int, str] = {}  # fen -> its text; bounded, the same amounts recur from line to line and quote to quote
+
+
+_AT: dict[tuple[float, Any], str] = {}  # (timestamp, zone) -> ISO text; bounded, a checkout's times repeat
+
+
+def _at_text(at: float, tz: Any) -> str:
+    k = (at, tz)
+    s = _AT.get(k)
+    if s is None:
+        s = datetime.fromtimestamp(at, tz).isoformat()
+        if len(_AT) < 4096:
+            _AT[k] = s
+    return s
 
 
 def _money_text(fen: int) -> str:
@@ -384,3 +463,194 @@ def _skipped_json(s: Skipped) -> dict[str, Any]:
     if s.detail is not None:
         d["detail"] = s.detail
     return d
+
+
+class _Tokens:
+    """The fixed text of a quote's JSON for one indent, as ``%`` templates put together once."""
+
+    def __init__(self, indent: int | None) -> None:
+        lay = Layout(indent)
+        self.lay = lay
+        ind = lay.ind
+        c = lay.colon
+
+        def k(name: str, d: int = 3, first: bool = False) -> str:
+            return ("" if first else ",") + ind[d] + '"' + name + '"' + c
+
+        disc = k("discounts") + "{" + k("item", 4, True) + "%s" + k("shop", 4) + "%s" + k("coupon", 4) + "%s"
+        disc += k("platform", 4) + "%s"
+        head = "{" + k("id", 3, True) + "%s" + k("shop") + "%s" + k("item") + "%s" + k("category") + "%s"
+        head += k("qty") + "%d" + k("subtotal") + "%s" + disc
+        tail = k("payable") + "%s" + k("units") + "[" + ind[4] + "%s" + ind[3] + "]" + k("lowest_unit_price") + "%s"
+        self.line = head + ind[3] + "}" + tail
+        paid = k("paid_by") + "{" + k("cash", 4, True) + "%s" + k("coins", 4) + "%s" + k("red_packets", 4) + "%s"
+        self.line_paid = head + k("payment", 4) + "%s" + ind[3] + "}" + tail + paid + ind[3] + "}"
+        self.unit_sep = "," + ind[4]
+        self.run = "{" + k("amount", 5, True) + "%s" + k("count", 5) + "%d" + ind[4] + "}"
+        self.vip88 = k("vip88") + "true"
+        self.title = k("title")
+        self.stage_deposit = k("stage") + '"deposit"'
+        self.stage_final = k("deposit_paid") + "%s" + k("stage") + '"final"'
+        self.close = ind[2] + "}"
+        self.item_sep = "," + ind[2]
+        self.top_sep = "," + ind[1]
+        self.shop = ("{" + k("id", 3, True) + "%s" + k("postage") + "%s" + k("payable") + "%s" + k("merchant_funded")
+                     + "%s" + k("platform_funded") + "%s")  # fmt: skip
+        self.waived = k("postage_waived")
+        self.applied = ("{" + k("id", 3, True) + "%s" + k("kind") + "%s" + k("layer") + "%s" + k("amount") + "%s"
+                        + k("funded_by") + "%s" + k("lines") + "%s")  # fmt: skip
+        self.share_sep = "," + ind[4]
+        self.shares_open = "{" + ind[4]
+        self.shares_close = ind[3] + "}"
+        self.extra = {name: k(name) for name in APPLIED_FIELDS}
+        self.layers = {n: '"' + name + '"' for n, name in LAYER_NAMES.items()}
+        self.funded = ('"merchant"', '"platform"')
+
+
+_TOKENS: dict[int | None, _Tokens] = {}
+
+
+class _Quoted(dict):  # type: ignore[type-arg]
+    """fen -> its text in quotes, made on first use; bounded, the same amounts recur."""
+
+    def __missing__(self, fen: int) -> str:
+        s = '"' + fmt(fen) + '"'
+        if len(self) < 65536:
+            self[fen] = s
+        return s
+
+
+_QM = _Quoted()
+
+
+def _listed(opened: str, sep: str, items: list[str], close: str) -> str:
+    return opened + sep.join(items) + close if items else "[]"
+
+
+def _write_json(q: Quote, indent: int | None) -> str:
+    """The text of ``dumps(q.to_dict(), indent)`` written from the quote's own objects (no seal)."""
+    t = _TOKENS.get(indent)
+    if t is None:
+        t = _TOKENS[indent] = _Tokens(indent)
+    lay = t.lay
+    ind = lay.ind
+    val = lay.value
+    qt = _quote
+    qm = _QM
+    p_ = q._p
+    ctx = p_.ctx
+    has_payment = q._camp.has_payment
+    coins_of = q._coins_of() if has_payment else {}
+    tender = q.tender
+    dep = ctx.dep
+    unit_w = ctx.unit_w
+    pay = q.line_payables
+    layer_shares, left_out, fund = q._per_line
+    qshop: dict[str, str] = {}
+    qids: list[str] = []
+    out_lines = []
+    unit_sep = t.unit_sep
+    line_tpl = t.line_paid if has_payment else t.line
+    close = t.close
+    has_presale = ctx.has_presale
+    colon = lay.colon
+    i = -1
+    for ln in ctx.lines:
+        i += 1
+        qid = qt(ln.id)
+        qids.append(qid + colon)
+        shop = ln.shop
+        qs = qshop.get(shop)
+        if qs is None:
+            qs = qshop[shop] = qt(shop)
+        cat = ln.category
+        qty = ln.qty
+        p = pay[i]
+        total = p + dep[i]
+        if qty == 1:
+            ut = qm[total]
+            lowest = total + left_out[i]
+        elif unit_w[i] is None and qty <= UNIT_LIST_MAX:
+            k, r = divmod(total, qty)  # equal weights: the left-over fen go to the first units
+            ut = unit_sep.join([qm[k + 1]] * r + [qm[k]] * (qty - r))
+            lowest = (total + left_out[i]) // qty
+        else:
+            runs = q.unit_runs(i)
+            if qty <= UNIT_LIST_MAX:
+                ut = unit_sep.join([qm[v] for v, n in runs for _ in range(n)])
+            else:
+                ut = unit_sep.join([t.run % (qm[v], n) for v, n in runs])
+            lowest = q.lowest_unit_price(i)
+        sub = ln.price * qty if not has_presale else q._line_subtotal(i)
+        a, b, c, d4, d5 = layer_shares[i]
+        if has_payment:
+            coins = coins_of.get(i, 0)
+            text = line_tpl % (
+                qid, qs, qt(ln.item), qt(cat) if type(cat) is str else val(cat, 3), qty, qm[sub],
+                qm[a], qm[b], qm[c], qm[d4], qm[d5], qm[p], ut, qm[lowest], qm[p], qm[coins], qm[tender[i] - coins])  # fmt: skip
+            if ln.vip88:
+                text += t.vip88
+        else:
+            text = line_tpl % (qid, qs, qt(ln.item), qt(cat) if type(cat) is str else val(cat, 3), qty, qm[sub],
+                               qm[a], qm[b], qm[c], qm[d4], qm[p], ut, qm[lowest])  # fmt: skip
+        if ln.title is not None:
+            text += t.title + val(ln.title, 3)
+        if ln.presale is not None:
+            text += t.stage_deposit if ln.presale.deposit_stage else t.stage_final % qm[dep[i]]
+        out_lines.append(text + close)
+    if p_.extras.gifts:
+        out_lines += [val(g, 2) for g in q._gift_dicts()]
+    key = lay.key
+    top = [key(k) + val(v, 1) for k, v in q._head()]
+    if q.deposit_paid:
+        top.append(key("deposit_paid") + qm[q.deposit_paid])
+    opened = "[" + ind[2]
+    closed = ind[1] + "]"
+    item_sep = t.item_sep
+    top.append(key("lines") + _listed(opened, item_sep, out_lines, closed))
+    top += [key(k) + val(v, 1) for k, v in q._middle()]
+    shops = []
+    shop_tpl = t.shop
+    extras = p_.extras
+    postage = extras.postage
+    waived = extras.waived if q._camp.has_postage else None
+    shop_pay: dict[str, int] = {}
+    for ln, p in zip(ctx.lines, pay):
+        shop_pay[ln.shop] = shop_pay.get(ln.shop, 0) + p
+    for s, (m, pf) in fund.items():
+        post = postage[s]
+        text = shop_tpl % (qshop[s], qm[post], qm[shop_pay[s] + post], qm[m], qm[pf])
+        if waived is not None:
+            text += t.waived + qm[waived.get(s, 0)]
+        shops.append(text + close)
+    top.append(key("shops") + _listed(opened, item_sep, shops, closed))
+    applied = []
+    layers = t.layers
+    funded = t.funded
+    share_sep = t.share_sep
+    shares_open = t.shares_open
+    shares_close = t.shares_close
+    applied_tpl = t.applied
+    more_kinds = _MORE_KINDS
+    for a in q.applied:
+        promo = a.promo
+        shares = a.shares
+        if shares:
+            lt = shares_open + share_sep.join([qids[i] + qm[v] for i, v in sorted(shares.items())]) + shares_close
+        else:
+            lt = "{}"
+        if a.vouchers is None and a.pools is None and a.packets is None and promo.kind not in more_kinds:
+            applied.append(applied_tpl % (qt(promo.id), qt(promo.kind), layers[promo.layer], qm[sum(shares.values())],
+                                          funded[1 if promo.platform_funded else 0], lt) + close)  # fmt: skip
+            continue
+        amount, more = q._applied_more(a)
+        text = applied_tpl % (qt(promo.id), qt(promo.kind), layers[promo.layer],
+                              qt(amount) if amount else qm[sum(shares.values())],
+                              funded[1 if promo.platform_funded else 0], lt)  # fmt: skip
+        for k, v in more:
+            text += t.extra[k] + val(v, 3)
+        applied.append(text + close)
+    top.append(key("applied") + _listed(opened, item_sep, applied, closed))
+    top.append(key("not_applied") + val([_skipped_json(s) for s in q.not_applied], 1))
+    top += [key(k) + val(v, 1) for k, v in q._tail()]
+    return "{" + ind[1] + t.top_sep.join(top) + ind[0] + "}"

@@ -41,7 +41,7 @@ class Threshold:
     ``by_items`` makes the tiers count units instead of fen (满N件).
     """
 
-    __slots__ = ("tiers", "every", "max_off", "by_items", "key")
+    __slots__ = ("tiers", "every", "max_off", "by_items", "key", "_text")
 
     def __init__(
         self,
@@ -58,6 +58,7 @@ class Threshold:
             self.key: tuple[object, ...] = ("every", every.need, every.off, max_off)
         else:
             self.key = tuple((t.need, t.off, t.rate) for t in tiers)
+        self._text: str | None = None
 
     @property
     def first_need(self) -> int:
@@ -103,7 +104,10 @@ class Threshold:
 
     def describe(self) -> str:
         """Compact label, e.g. ``300-20/500-50`` or ``每300-40``."""
-        if self.every is not None:
-            cap = f" max {fmt(self.max_off)}" if self.max_off is not None else ""
-            return f"每{self.every.label(False)}{cap}"
-        return "/".join(t.label(self.by_items) for t in self.tiers)
+        if self._text is None:
+            if self.every is not None:
+                cap = f" max {fmt(self.max_off)}" if self.max_off is not None else ""
+                self._text = f"每{self.every.label(False)}{cap}"
+            else:
+                self._text = "/".join(t.label(self.by_items) for t in self.tiers)
+        return self._text

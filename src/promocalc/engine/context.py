@@ -11,20 +11,24 @@ from .compiled import Promo
 class Applied:
     """An instrument that applied: its per-line shares (line position -> fen) and, for vouchers, the count.
 
-    Platform red packets also carry how many ``packets`` paid and the face value ``left`` of a split one.
+    Platform red packets also carry how many ``packets`` paid and the face value ``left`` of a split one. A
+    threshold instrument measured on one base keeps it (fen, and units for item-count tiers): what advice
+    measures the next tier from.
     """
 
-    __slots__ = ("promo", "shares", "vouchers", "pools", "packets", "left")
+    __slots__ = ("promo", "shares", "vouchers", "pools", "packets", "left", "base", "items")
 
     def __init__(self, promo: Promo, shares: dict[int, int], vouchers: int | None = None,
                  pools: list[dict[str, object]] | None = None, packets: int | None = None,
-                 left: int = 0) -> None:  # fmt: skip
+                 left: int = 0, base: int | None = None, items: int = 0) -> None:  # fmt: skip
         self.promo = promo
         self.shares = shares
         self.vouchers = vouchers
         self.pools = pools
         self.packets = packets
         self.left = left
+        self.base = base
+        self.items = items
 
     @property
     def amount(self) -> int:

@@ -36,4 +36,4 @@ def redeem(ctx: Context, p: Promo, scope: list[int], run: list[int]) -> Applied 
         return Skipped(p, "would_go_negative")
     if not shares:  # every line in scope already pays zero: the card would be spent for nothing
         return Skipped(p, "nothing_to_discount")
-    return Applied(p, shares)
+    return Applied(p, shares, base=base)

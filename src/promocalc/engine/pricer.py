@@ -22,7 +22,7 @@ class Priced:
     """The outcome of pricing a cart: the context, the chosen options and everything applied or not."""
 
     __slots__ = ("ctx", "run", "options", "platform_applied", "platform_skipped", "coupons", "optimal",
-                 "explain", "_not_applied", "at", "lower_bound", "payment_applied", "extras")  # fmt: skip
+                 "explain", "_not_applied", "at", "lower_bound", "payment_applied", "extras", "proven")  # fmt: skip
 
     def __init__(self) -> None:
         self.ctx: Context
@@ -34,6 +34,7 @@ class Priced:
         self.extras: Extras
         self.coupons: tuple[Promo, ...] = ()
         self.optimal: bool | None = None
+        self.proven = False  # the choice is the best one (among those ``use`` allows, when it is given)
         self.lower_bound: int | None = None
         self.explain: tuple[Compiled, list[Skipped], set[str], set[str] | None]
         self._not_applied: list[Skipped] | None = None
@@ -162,6 +163,7 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     out.platform_skipped += out.extras.skipped
     out.coupons = tuple(c for opt in choice for c in opt.coupons) + tuple(cc)
     out.optimal = optimal if use is None else None
+    out.proven = optimal
     out.lower_bound = lower_bound if use is None else None
     out.explain = (camp, notes, held, use)
     return out

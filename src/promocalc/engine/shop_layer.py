@@ -29,4 +29,4 @@ def shop_promotion(ctx: Context, p: Promo, idx: list[int], run: list[int]) -> Ap
         return Skipped(p, "would_go_negative")
     if not shares:  # every line in scope was already at zero (a free item, a spent presale tail)
         return Skipped(p, "nothing_to_discount")
-    return Applied(p, shares)
+    return Applied(p, shares, base=base, items=items)

@@ -15,8 +15,8 @@ _KEYS: dict[str, str] = {}  # key -> '"key": '; bounded, keys repeat from record
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-class _Unsupported(Exception):
-    pass
+class Unsupported(Exception):
+    """A value only ``json.dumps`` writes the way it does."""
 
 
 def dumps(data: Any, indent: int | None = 1) -> str:
@@ -26,13 +26,43 @@ def dumps(data: Any, indent: int | None = 1) -> str:
         return _COMPACT.encode(data)
     try:
         return _container(data, "\n", " " * indent) if type(data) in (dict, list) else _scalar(data)
-    except _Unsupported:
+    except Unsupported:
         return json.dumps(data, ensure_ascii=False, indent=indent)
+
+
+class Layout:
+    """The separators of one ``indent`` (``None``: compact), for writers that put text together themselves.
+
+    ``ind[d]`` is what precedes a member at depth ``d`` (a newline and ``d`` indents), ``colon`` follows a
+    key, and :meth:`value` writes any plain value whose container closes at depth ``d``, as :func:`dumps`.
+    """
+
+    __slots__ = ("ind", "colon", "step", "compact")
+
+    def __init__(self, indent: int | None) -> None:
+        self.compact = indent is None
+        nl, self.step, self.colon = ("", "", ":") if indent is None else ("\n", " " * indent, ": ")
+        self.ind = [nl + self.step * d for d in range(8)]
+
+    def value(self, v: Any, d: int) -> str:
+        """``v`` as JSON text; raises ``Unsupported`` for what only ``json.dumps`` writes (floats, subclasses)."""
+        t = type(v)
+        if t is str:
+            return _quote(v)  # type: ignore[no-any-return]
+        if t is dict or t is list:
+            if self.compact:
+                return _COMPACT.encode(v)  # type: ignore[no-any-return]
+            return _container(v, self.ind[d], self.step)
+        return _scalar(v)
+
+    def key(self, k: str) -> str:
+        """``"k"`` and the colon after it."""
+        return _quote(k) + self.colon  # type: ignore[no-any-return]
 
 
 def _key(k: Any) -> str:
     if type(k) is not str:
-        raise _Unsupported
+        raise Unsupported
     s = _quote(k) + ": "
     if len(_KEYS) < 4096:
         _KEYS[k] = s
@@ -51,7 +81,7 @@ def _scalar(v: Any) -> str:
         return "false"
     if v is None:
         return "null"
-    raise _Unsupported  # floats, subclasses, anything else: the standard encoder decides
+    raise Unsupported  # floats, subclasses, anything else: the standard encoder decides
 
 
 def _container(o: Any, nl: str, step: str) -> str:
