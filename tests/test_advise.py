@@ -386,3 +386,28 @@ def test_the_bound_never_exceeds_a_real_extra() -> None:
             assert low <= after.payable - now.payable
 
     check()
+
+
+def test_bundled_example_with_its_catalog(tmp_path: Path) -> None:
+    # the Double 11 example: shop b at ¥278.80 after its item layer (每满200减20, one step): ¥121.30 more takes a
+    # second ¥20; the catalog's titles name the goods
+    root = Path(__file__).resolve().parent.parent / "examples" / "double11-2016"
+    run = CliRunner().invoke
+    args = ["advise", "--config", str(root / "config.yaml"), "--cart", str(root / "cart.yaml"),
+            "--catalog", str(root / "catalog.yaml")]  # fmt: skip
+    r = run(main, args)
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    g = {x["id"]: x for x in d["gaps"]}["b-every"]
+    assert (g["status"], g["gap"], g["next"]) == ("next_tier", "121.30", "每200-20 max 100.00")
+    assert g["exact"]["reached"] and g["cheapest"]["add"][0]["item"] == "skirt"
+    assert d["best"] and d["best_complete"] is True
+    text = run(main, [*args, "--format", "text"]).output
+    assert "再买 半身裙 ¥159.00（乙店）可享每满200减20（最多减100）" in text and "推荐加购：" in text
+
+
+def test_bad_title_is_located() -> None:
+    with pytest.raises(CartError) as e:
+        camp([MJ]).advise(cart([line("1", "280.00")]), [{"shop": "a", "item": "i", "category": "general",
+                                                         "price": "1.00", "title": 5}])  # fmt: skip
+    assert e.value.problems[0].path() == "[0].title"
