@@ -16,7 +16,7 @@ from promocalc.testing import campaigns_and_carts, carts, configs, valid_uses, y
 SOME = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MONEY = re.compile(r"^\d+\.\d\d$")
 MONEY_KEYS = {"price", "off", "postage", "deposit", "deposit_value", "instant_off", "face_value", "max_off",
-              "allowance_balance", "spend"}  # fmt: skip
+              "allowance_balance", "spend", "value", "vip88_quota_left"}  # fmt: skip
 
 
 def walk(x: Any, key: str = "") -> None:
@@ -42,6 +42,27 @@ def test_generated_configs_and_carts_are_valid_and_small(cc: tuple[dict[str, Any
     assert len(config["shops"]) <= 4 and len(cart["lines"]) <= 8 and len(cart["wallet"]["coupons"]) <= 6
     if "use" in cart:
         assert cart["use"] in list(valid_uses(config, cart["wallet"]["coupons"]))
+
+
+@SOME
+@given(campaigns_and_carts(extras=True))
+def test_extras_give_valid_postage_gift_and_payment_configs_and_the_carts_that_use_them(
+    cc: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    config, cart = cc
+    walk(config)
+    walk(cart)
+    campaign = promocalc.load(config)
+    campaign.cart(cart)
+    kinds = {p["kind"] for p in config["promotions"]}
+    coins = any("coins" in s for s in config["shops"].values())
+    buyer = cart["buyer"]
+    assert ("coins" in buyer) == coins and ("vip88" in buyer) == ("vip88" in config["campaign"])
+    assert ("red_packets" in cart["wallet"]) == ("platform_red_packet" in kinds)
+    assert "region" not in buyer or "free_postage" in kinds
+    sold = {ln["item"] for ln in cart["lines"]}
+    gifts = {g["item"] for p in config["promotions"] if p["kind"] == "gift" for g in p["gifts"]}
+    assert not sold & gifts  # a gift is never also sold
 
 
 @SOME

@@ -17,12 +17,18 @@ def allocate(amount: int, weights: Sequence[int]) -> list[int]:
         return [0] * len(weights)
     if len(weights) == 1:
         return [amount]
-    shares = [amount * w // total for w in weights]
-    left = amount - sum(shares)
+    shares = []
+    rems = []
+    left = amount
+    for w in weights:  # one pass, one divmod per weight: this runs for every instrument on every line set
+        q, r = divmod(amount * w, total)
+        shares.append(q)
+        rems.append(r)
+        left -= q
     if left:
         # largest remainder first, then the larger weight, then the earlier position
-        order = sorted(zip([-(amount * w % total) for w in weights], [-w for w in weights], range(len(weights))))
-        for _, _, i in order[:left]:
+        order = sorted(range(len(weights)), key=lambda i: (-rems[i], -weights[i], i))
+        for i in order[:left]:
             shares[i] += 1
     return shares
 

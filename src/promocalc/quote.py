@@ -99,22 +99,23 @@ class Quote:
 
     @cached_property
     def _per_line(self) -> tuple[list[list[int]], list[int], dict[str, list[int]]]:
-        """One pass over what applied: per line the discount of each goods layer, per line what the
-        instruments that do not count toward the lowest price took off, and per shop the (merchant-funded,
-        platform-funded) discount."""
+        """One pass over what applied: per goods layer the discount of each line (one list per layer, not
+        one per line: a long cart allocates less), per line what the instruments that do not count toward
+        the lowest price took off, and per shop the (merchant-funded, platform-funded) discount."""
         ctx = self._p.ctx
         lines = ctx.lines
         n = len(lines)
         a1 = ctx.a1
         item_of = ctx.item_of
         item_off = ctx.item_off
-        per = []
+        first = [0] * n
+        cols = [first, [0] * n, [0] * n, [0] * n, [0] * n]
         back = [0] * n
         fund: dict[str, list[int]] = {}
         for i, ln in enumerate(lines):
             ps = ln.presale
             item = 0 if ps is not None and ps.deposit_stage else ln.price * ln.qty - a1[i]
-            per.append([item, 0, 0, 0, 0])
+            first[i] = item
             promo = item_of[i]
             plat = 0
             if promo is not None:
@@ -132,24 +133,27 @@ class Quote:
             if promo.layer == 1:
                 continue
             shares = a.shares
+            if not shares:
+                continue
             if promo.tender:
                 if not promo.counts_lowest:
                     for i, v in shares.items():
                         back[i] += v
                 continue
-            k = promo.layer - 1
+            col = cols[promo.layer - 1]
             f = 1 if promo.platform_funded else 0
             counts = promo.counts_lowest
             for i, v in shares.items():
-                per[i][k] += v
+                col[i] += v
                 fund[lines[i].shop][f] += v
                 if not counts:
                     back[i] += v
-        return per, back, fund
+        return cols, back, fund
 
     @property
-    def _layer_shares(self) -> list[list[int]]:
-        return self._per_line[0]
+    def _layer_shares(self) -> list[tuple[int, ...]]:
+        """Per line: the discount of each goods layer (item, shop, coupon, platform, payment)."""
+        return list(zip(*self._per_line[0]))
 
     @property
     def _left_out(self) -> list[int]:
@@ -191,7 +195,7 @@ class Quote:
         unit_w = ctx.unit_w
         pay = self.line_payables
         left_out = self._left_out
-        layer_shares = self._layer_shares
+        cols = self._per_line[0]
         has_presale = ctx.has_presale
         for i, ln in enumerate(ctx.lines):
             qty = ln.qty
@@ -211,7 +215,7 @@ class Quote:
                 units = [v for v, n in runs for _ in range(n)] if qty <= UNIT_LIST_MAX else None
                 lowest = self.lowest_unit_price(i)
             sub = ln.price * qty if not has_presale else self._line_subtotal(i)
-            yield ln, i, sub, layer_shares[i], p, units, runs, lowest
+            yield ln, i, sub, [c[i] for c in cols], p, units, runs, lowest
 
     def _coins_of(self) -> dict[int, int]:
         for a in self._p.payment_applied:
@@ -545,7 +549,7 @@ def _write_json(q: Quote, indent: int | None) -> str:
     dep = ctx.dep
     unit_w = ctx.unit_w
     pay = q.line_payables
-    layer_shares, left_out, fund = q._per_line
+    (c_item, c_shop, c_coupon, c_platform, c_payment), left_out, fund = q._per_line
     qshop: dict[str, str] = {}
     qids: list[str] = []
     out_lines = []
@@ -582,7 +586,11 @@ def _write_json(q: Quote, indent: int | None) -> str:
                 ut = unit_sep.join([t.run % (qm[v], n) for v, n in runs])
             lowest = q.lowest_unit_price(i)
         sub = ln.price * qty if not has_presale else q._line_subtotal(i)
-        a, b, c, d4, d5 = layer_shares[i]
+        a = c_item[i]
+        b = c_shop[i]
+        c = c_coupon[i]
+        d4 = c_platform[i]
+        d5 = c_payment[i]
         if has_payment:
             coins = coins_of.get(i, 0)
             text = line_tpl % (

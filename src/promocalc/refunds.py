@@ -111,7 +111,7 @@ def _head(runs: Runs, q: int) -> int:
 
 class _Line:
     __slots__ = ("id", "pos", "shop", "item", "category", "qty", "units", "left", "deposit", "paid", "a1_runs",
-                 "share_runs", "refunded_units", "stages", "last_closed", "claw", "presale", "withheld")  # fmt: skip
+                 "share_runs", "refunded_units", "stages", "last_closed", "claw", "presale", "withheld", "gift")  # fmt: skip
 
     def __init__(self, src: OrderLine) -> None:
         self.id = src.id
@@ -132,6 +132,7 @@ class _Line:
         self.last_closed: float | None = None
         self.claw = 0  # clawback: frozen amount plus shop share of the units still kept
         self.presale = src.presale
+        self.gift = src.gift
         self.withheld = 0  # kept gifts' value deducted from this line's refunds: still paid
 
     @property
@@ -393,7 +394,8 @@ class _Book:
         self.postage = dict(order.postage)
         self.shop_lines: dict[str, list[_Line]] = {}
         for ln in self.lines:
-            self.shop_lines.setdefault(ln.shop, []).append(ln)
+            if ln.id not in self.gift_ids:  # gift lines hold nothing and take no share of a clawback hold
+                self.shop_lines.setdefault(ln.shop, []).append(ln)
         self.refunded = dict.fromkeys(self.shop_lines, 0)
         self.paid = {s: sum(ln.paid for ln in ls) for s, ls in self.shop_lines.items()}
         self.open = {s: sum(not ln.full for ln in ls) for s, ls in self.shop_lines.items()}
@@ -553,7 +555,7 @@ class _Book:
         """What the goods still kept count toward a gift: their A1 (or units) in its scope, presale lines out."""
         total = 0
         for x in self.shop_lines[shop]:
-            if x.id in self.gift_ids or x.presale or not promo.in_scope(x.item, x.category):
+            if x.presale or not promo.in_scope(x.item, x.category):
                 continue
             if promo.by_items:
                 total += x.qty - x.refunded_units
@@ -665,13 +667,20 @@ class _Book:
 
 def _coins_back(coins: int, lines: list[_Line]) -> int:
     """Coins back so far: a one-line checkout returns them all only when fully refunded; otherwise in
-    proportion to the goods refunded over the checkout's goods, rounded down to the coin."""
-    goods = [ln for ln in lines if ln.paid]
-    if len(goods) <= 1:
-        return coins if goods and goods[0].full else 0
+    proportion to the goods refunded over the checkout's goods, rounded down to the coin. Goods are
+    measured in cash; a checkout that paid no cash at all returns its coins once every line is refunded."""
+    goods = [ln for ln in lines if not ln.gift]
+
+    def done(ln: _Line) -> bool:  # a line that paid no cash is done when its units are back
+        return ln.refunded_units == ln.qty or (ln.paid > 0 and ln.remaining == 0)
+
+    if len(goods) == 1:
+        return coins if done(goods[0]) else 0
     total = sum(ln.paid for ln in goods)
+    if not total:
+        return coins if all(done(ln) for ln in goods) else 0
     refunded = sum(ln.paid - sum(v * c for v, c in ln.left) for ln in goods)
-    return coins * refunded // total if total else 0
+    return coins * refunded // total
 
 
 def _returns(comp: Any, lines: list[_Line],

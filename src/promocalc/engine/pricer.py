@@ -101,7 +101,8 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     if pay is not None and not pay.active:
         pay = None
     # the payment layer sees every line: options are then the same only when they leave the same on all
-    per_shop = [_shop_modes(ctx, camp, shop, idx, run1, use, held, notes, pay is not None)
+    scratch = list(run1)  # one working copy for every shop: each puts its own lines back as it found them
+    per_shop = [_shop_modes(ctx, camp, shop, idx, run1, use, held, notes, pay is not None, scratch)
                 for shop, idx in ctx.by_shop.items()]  # fmt: skip
 
     cat_coupons = [p for p in camp.platform if p.is_coupon and p.id in held]
@@ -170,15 +171,20 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
 
 
 def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: list[int], use: set[str] | None,
-                held: set[str], notes: list[Skipped], every_line: bool = False) -> list[Mode]:  # fmt: skip
+                held: set[str], notes: list[Skipped], every_line: bool = False,
+                run: list[int] | None = None) -> list[Mode]:  # fmt: skip
     """A shop's ways through layers 2 and 3: each reached shop promotion (or none when none is reached)
-    with no card, one shop coupon or red packet, or item coupons decided item by item."""
+    with no card, one shop coupon or red packet, or item coupons decided item by item.
+
+    ``run`` is a working copy of ``run1`` shared by the shops (copying it per shop would cost lines × shops);
+    the shop's own lines in it are as in ``run1`` again on return."""
     active = ctx.active
     results = [shop_promotion(ctx, p, idx, run1) for p in camp.shop_promos.get(shop, ()) if p.id in active]
     choices: list[Applied | None] = [r for r in results if isinstance(r, Applied)] or [None]
     notes += [r for r in results if isinstance(r, Skipped) and r.reason != "no_lines_in_scope"]
     cards = [c for c in camp.card_promos.get(shop, ()) if c.id in held]
-    run = list(run1)
+    if run is None:
+        run = list(run1)
     simple: dict[tuple[int, ...], tuple[tuple[object, ...], ShopOption]] = {}
     modes: list[Mode] = []
     eligible = ctx.eligible
@@ -203,7 +209,10 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
             res = [apply_coupon(ctx, c, idx, run) if c.id in active else Skipped(c, ctx.inactive.get(c.id, "inactive"))
                    for c in co]  # fmt: skip
             if len(choices) == 1:  # one option: nothing to compare it with
-                return [Mode(shop, idx, sc, _option(shop, idx, sc, co, res, run))]
+                only = _option(shop, idx, sc, co, res, run)
+                for i in idx:
+                    run[i] = run1[i]
+                return [Mode(shop, idx, sc, only)]
             keep(_option(shop, idx, sc, co, res, run))
         else:
             usable = [c for c in cards if c.id in active]

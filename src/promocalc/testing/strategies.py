@@ -2,6 +2,8 @@
 
 Everything generated is a plain mapping in the shapes of docs/formats.md, money always as strings
 with two decimals. Sizes stay small (at most 4 shops, 8 lines, 6 coupons) so searches stay fast.
+``configs(extras=True)`` adds free postage, gifts, platform red packets, 88VIP and coins; carts for such
+a config carry the buyer's region, coins and 88VIP membership and red packets in the wallet.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ _WINDOWS = [
     [{"start": "2020-11-01T00:00", "end": "2020-11-04T00:00"}, {"start": "2020-11-11T00:00", "end": "2020-11-12T00:00"}],
 ]
 _LEVELS = ("normal", "fine", "premium", "bluebook", "diamond", "vip")
+_REGIONS = ("650000", "540000", "310000")  # the first two are the ones free postage may exclude
+_COIN_RATES = ("0.02", "0.05", "0.1")
 _CARD_KINDS = {"shop_coupon": "shop_coupon", "item_coupon": "item_coupon", "shop_red_packet": "red_packet"}
 _COUPON_KINDS = (*_CARD_KINDS, "category_coupon")
 
@@ -188,25 +192,74 @@ def configs(
     calendar: bool | None = None,
     windows: bool = True,
     audience: bool = True,
+    extras: bool = False,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid campaign config mappings (``promocalc: 1``) of every promotion kind.
 
     ``ruleset`` (``sequential``/``parallel``) and ``negative_lines`` (``cap``/``reject``) are drawn
     when ``None``. ``max_shops`` is 1–4. ``calendar``: ``True`` always gives the campaign a calendar
     (effective 11 Nov 2020), ``False`` never, ``None`` sometimes. ``windows`` and ``audience`` let some
-    promotions carry a ``valid`` window or an ``audience``.
+    promotions carry a ``valid`` window or an ``audience``. ``extras`` also draws what lies beside and
+    after the four layers: ``free_postage`` and ``gift`` promotions, ``platform_red_packet`` kinds, the
+    campaign's ``vip88`` setting and shops' ``coins`` rates.
     """
     if ruleset not in (None, "sequential", "parallel"):
         raise ValueError(f"ruleset must be None, 'sequential' or 'parallel', got {ruleset=!r}")
     if negative_lines not in (None, "cap", "reject"):
         raise ValueError(f"negative_lines must be None, 'cap' or 'reject', got {negative_lines=!r}")
     _check_size("max_shops", max_shops, 1, MAX_SHOPS)
-    return _configs(ruleset, negative_lines, max_shops, calendar, windows, audience)
+    return _configs(ruleset, negative_lines, max_shops, calendar, windows, audience, extras)
+
+
+@st.composite
+def _reached(draw: st.DrawFn) -> dict[str, Any]:
+    """The threshold of a free postage or gift promotion: ``spend`` (满X元) or ``items`` (满N件)."""
+    if draw(st.integers(0, 2)):
+        return {"spend": yuan(draw(_money(100, 40000)))}
+    return {"items": draw(st.integers(1, 4))}
+
+
+@st.composite
+def _shop_extras(draw: st.DrawFn, sid: str, windows: bool, audience: bool) -> list[dict[str, Any]]:
+    """A shop's free postage (0–2) and gift (0–1) promotions; gift items are never sold by the shop."""
+    out: list[dict[str, Any]] = []
+    for k in range(draw(st.integers(0, 2))):
+        p: dict[str, Any] = {"id": f"{sid}-free{k}", "kind": "free_postage", "shop": sid, **draw(_reached())}
+        if draw(st.integers(0, 2)) == 0:
+            p["exclude_regions"] = list(_REGIONS[: draw(st.integers(1, 2))])
+        if draw(st.integers(0, 3)) == 0:
+            p["scope"] = {"items": [f"{sid}-i{draw(st.integers(0, 2))}"]}
+        p.update(_common(draw, windows, audience))
+        p.pop("funded_by", None)
+        out.append(p)
+    if draw(st.integers(0, 2)) == 0:
+        gifts = [{"item": f"{sid}-gift{j}", "qty": draw(st.integers(1, 2)), "value": yuan(draw(_money(1, 5000)))}
+                 for j in range(draw(st.integers(1, 2)))]  # fmt: skip
+        p = {"id": f"{sid}-gift", "kind": "gift", "shop": sid, **draw(_reached()), "gifts": gifts}
+        p.update(_common(draw, windows, audience))
+        p.pop("funded_by", None)
+        out.append(p)
+    return out
+
+
+@st.composite
+def _red_packets(draw: st.DrawFn, windows: bool, audience: bool) -> list[dict[str, Any]]:
+    """0–2 platform red packet kinds: a face value, sometimes a spend threshold and a per-checkout cap."""
+    out: list[dict[str, Any]] = []
+    for k in range(draw(st.integers(0, 2))):
+        p: dict[str, Any] = {"id": f"rp{k}", "kind": "platform_red_packet", "face_value": yuan(draw(_money(1, 3000)))}
+        if draw(st.booleans()):
+            p["spend"] = yuan(draw(_money(0, 30000)))
+        if draw(st.integers(0, 2)) == 0:
+            p["max_per_checkout"] = draw(st.integers(1, 10))
+        p.update(_common(draw, windows, audience))
+        out.append(p)
+    return out
 
 
 @st.composite
 def _configs(draw: st.DrawFn, ruleset: str | None, negative_lines: str | None, max_shops: int,
-             calendar: bool | None, windows: bool, audience: bool) -> dict[str, Any]:  # fmt: skip
+             calendar: bool | None, windows: bool, audience: bool, extras: bool = False) -> dict[str, Any]:  # fmt: skip
     camp: dict[str, Any] = {
         "id": "generated",
         "currency": "CNY",
@@ -242,8 +295,18 @@ def _configs(draw: st.DrawFn, ruleset: str | None, negative_lines: str | None, m
                 shop["cross_shop_tier"] = {draw(st.sampled_from(cross_ids)): draw(_every())}
         if draw(st.integers(0, 3)) == 0:
             shop["postage"] = yuan(draw(_money(0, 2000)))
+        if extras:
+            if "postage" not in shop and draw(st.booleans()):
+                shop["postage"] = yuan(draw(_money(1, 2000)))
+            if draw(st.integers(0, 2)):
+                coins: dict[str, Any] = {"rate": draw(st.sampled_from(_COIN_RATES))}
+                if draw(st.integers(0, 3)) == 0:
+                    coins["scope"] = {"items": [f"{sid}-i{draw(st.integers(0, 2))}"]}
+                shop["coins"] = coins
         shops[sid] = shop
         promotions += draw(_shop_promotions(sid, cats, windows, audience))
+        if extras:
+            promotions += draw(_shop_extras(sid, windows, audience))
 
     platform: list[dict[str, Any]] = []
     if has_voucher:
@@ -268,6 +331,13 @@ def _configs(draw: st.DrawFn, ruleset: str | None, negative_lines: str | None, m
         others = [q for q in ids if q != p["id"]]
         if others and draw(st.integers(0, 2)) == 0:
             p["excludes"] = draw(st.lists(st.sampled_from(others), min_size=1, max_size=2, unique=True))
+    if extras:
+        platform += draw(_red_packets(windows, audience))
+        if draw(st.integers(0, 2)):
+            vip: dict[str, Any] = {"rate": draw(st.sampled_from(["0.95", "0.95", "0.9"]))}
+            if draw(st.integers(0, 2)) == 0:
+                vip["scope"] = {"categories": [draw(st.sampled_from(cats))]}
+            camp["vip88"] = vip
     # platform instruments go before, after or among the shops' promotions: only their own order matters
     promotions = platform + promotions if draw(st.booleans()) else promotions + platform
     return {"promocalc": 1, "campaign": camp, "categories": categories, "shops": shops, "promotions": promotions}
@@ -350,7 +420,8 @@ def carts(
     a cart. ``presale`` allows presale final payments. ``use``: ``True`` always names a valid coupon
     combination (the coupon rules), ``False`` never, ``None`` sometimes. ``at`` is inside the campaign's effective
     window when the calendar has one, unless ``at`` names the checkout time. Wallets hold at most
-    ``max_coupons`` coupons.
+    ``max_coupons`` coupons. For a config with the payment layer or free postage, the buyer gets coins,
+    88VIP membership and quota, a region, and the wallet red packets, as the config makes them matter.
     """
     _check_size("max_lines", max_lines, 1, MAX_LINES)
     _check_size("max_coupons", max_coupons, 0, MAX_COUPONS)
@@ -373,6 +444,7 @@ def _carts(draw: st.DrawFn, cfg: Config, max_lines: int, presale: bool, use: boo
             items[shop] += [i for i in p.scope.items or () if i not in items[shop]]
     shop_ids = list(cfg.shops)
 
+    vip = cfg.campaign.vip88 is not None
     terms: dict[tuple[str, str], dict[str, Any]] = {}
     lines = []
     for k in range(draw(st.integers(1, max_lines))):
@@ -389,6 +461,8 @@ def _carts(draw: st.DrawFn, cfg: Config, max_lines: int, presale: bool, use: boo
                 t["presale"] = {"deposit": yuan(deposit), "deposit_value": yuan(value), "instant_off": yuan(instant)}
             if draw(st.integers(0, 7)) == 0:
                 t["platform_eligible"] = False
+            if vip and draw(st.booleans()):
+                t["vip88"] = True
             terms[(sid, item)] = t
         lines.append({"id": f"L{k}", "shop": sid, "item": item, "qty": draw(st.integers(1, 3)), **t})
 
@@ -404,8 +478,24 @@ def _carts(draw: st.DrawFn, cfg: Config, max_lines: int, presale: bool, use: boo
         buyer["groups"] = ["blacklist"]
     if any(getattr(p, "balance_capped", False) for p in _promotions(cfg)) and draw(st.integers(0, 4)):
         buyer["allowance_balance"] = yuan(draw(st.one_of(_money(0, 30000), st.just(0))))
+    packets = [p.id for p in _promotions(cfg) if p.kind == "platform_red_packet"]
+    if packets:
+        wallet["red_packets"] = {r: draw(st.sampled_from([0, 1, 1, 2, 3, 12])) for r in packets}
+    if any(p.kind == "free_postage" for p in _promotions(cfg)) and draw(st.booleans()):
+        buyer["region"] = draw(st.sampled_from(_REGIONS))
+    coins = any(s.coins is not None for s in cfg.shops.values())
+    if coins:
+        buyer["coins"] = draw(st.sampled_from([0, 1, 99, 600, 5000, 10**6]))
+    if vip:
+        buyer["vip88"] = draw(st.integers(0, 3)) > 0
+        if draw(st.booleans()):
+            buyer["vip88_quota_left"] = yuan(draw(st.one_of(st.just(0), _money(1, 3000), _money(3000, 100000))))
     when = at if at is not None else draw(st.sampled_from(_times(cfg)))
     cart: dict[str, Any] = {"at": when, "buyer": buyer, "lines": lines, "wallet": wallet}
+    if coins and draw(st.integers(0, 5)) == 0:
+        cart["use_coins"] = False
+    if vip and draw(st.integers(0, 5)) == 0:
+        cart["use_vip88"] = False
     if draw(st.integers(0, 6)) == 0:
         cart["postage"] = {draw(st.sampled_from(shop_ids)): yuan(draw(_money(0, 1500)))}
     if use or (use is None and draw(st.integers(0, 3)) == 0):
