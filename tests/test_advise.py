@@ -361,13 +361,15 @@ def test_ranked_add_ons_are_real_and_none_is_missed(lns: list[tuple[str, int, st
                 assert (e["item"],) in shown  # a single item that lowers the price per value is ranked
 
 
-def test_the_bound_never_exceeds_a_real_extra() -> None:
+@pytest.mark.parametrize("extras", [False, True])
+def test_the_bound_never_exceeds_a_real_extra(extras: bool) -> None:
+    # extras: free postage, gifts, platform red packets, 88VIP and coins too
     from hypothesis import given as given_
     from promocalc.advise import Bound, parse_catalog
     from promocalc.testing import campaigns_and_carts
 
     @settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given_(campaigns_and_carts(max_lines=4), st.data())
+    @given_(campaigns_and_carts(max_lines=4, extras=extras), st.data())
     def check(pair: tuple[dict[str, Any], dict[str, Any]], data: st.DataObject) -> None:
         cfg, k = pair
         camp_ = promocalc.load(cfg)
