@@ -361,13 +361,15 @@ def test_ranked_add_ons_are_real_and_none_is_missed(lns: list[tuple[str, int, st
                 assert (e["item"],) in shown  # a single item that lowers the price per value is ranked
 
 
-def test_the_bound_never_exceeds_a_real_extra() -> None:
+@pytest.mark.parametrize("extras", [False, True])
+def test_the_bound_never_exceeds_a_real_extra(extras: bool) -> None:
+    # extras: free postage, gifts, platform red packets, 88VIP and coins too
     from hypothesis import given as given_
     from promocalc.advise import Bound, parse_catalog
     from promocalc.testing import campaigns_and_carts
 
     @settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given_(campaigns_and_carts(max_lines=4), st.data())
+    @given_(campaigns_and_carts(max_lines=4, extras=extras), st.data())
     def check(pair: tuple[dict[str, Any], dict[str, Any]], data: st.DataObject) -> None:
         cfg, k = pair
         camp_ = promocalc.load(cfg)
@@ -386,3 +388,28 @@ def test_the_bound_never_exceeds_a_real_extra() -> None:
             assert low <= after.payable - now.payable
 
     check()
+
+
+def test_bundled_example_with_its_catalog(tmp_path: Path) -> None:
+    # the Double 11 example: shop b at ¥278.80 after its item layer (每满200减20, one step): ¥121.30 more takes a
+    # second ¥20; the catalog's titles name the goods
+    root = Path(__file__).resolve().parent.parent / "examples" / "double11-2016"
+    run = CliRunner().invoke
+    args = ["advise", "--config", str(root / "config.yaml"), "--cart", str(root / "cart.yaml"),
+            "--catalog", str(root / "catalog.yaml")]  # fmt: skip
+    r = run(main, args)
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    g = {x["id"]: x for x in d["gaps"]}["b-every"]
+    assert (g["status"], g["gap"], g["next"]) == ("next_tier", "121.30", "每200-20 max 100.00")
+    assert g["exact"]["reached"] and g["cheapest"]["add"][0]["item"] == "skirt"
+    assert d["best"] and d["best_complete"] is True
+    text = run(main, [*args, "--format", "text"]).output
+    assert "再买 半身裙 ¥159.00（乙店）可享每满200减20（最多减100）" in text and "推荐加购：" in text
+
+
+def test_bad_title_is_located() -> None:
+    with pytest.raises(CartError) as e:
+        camp([MJ]).advise(cart([line("1", "280.00")]), [{"shop": "a", "item": "i", "category": "general",
+                                                         "price": "1.00", "title": 5}])  # fmt: skip
+    assert e.value.problems[0].path() == "[0].title"

@@ -184,10 +184,11 @@ class Advice:
     """What :meth:`Campaign.advise <promocalc.Campaign.advise>` returns: the quote now, the thresholds in play
     (one :class:`Gap` each) and, with a catalog, the add-ons that lower the buyer's price per value."""
 
-    __slots__ = ("quote", "gaps", "best", "best_complete", "_names")
+    __slots__ = ("quote", "gaps", "best", "best_complete", "_names", "_titles")
 
     def __init__(self, quote: Quote, gaps: list[Gap], best: list[Suggestion] | None, best_complete: bool,
-                 names: dict[str, str]) -> None:  # fmt: skip
+                 names: dict[str, str], titles: dict[tuple[str, str], str] | None = None) -> None:  # fmt: skip
+        self._titles = titles or {}
         self.quote = quote
         self.gaps = gaps
         self.best = best  # None without a catalog
@@ -252,7 +253,8 @@ class Advice:
         return words["more" if s.extra >= 0 else "less"].format(extra=money(abs(s.extra), locale))
 
     def _items(self, s: Suggestion, words: dict[str, str]) -> str:
-        return words["sep"].join(ln[1] if ln[4] == 1 else f"{ln[1]}×{ln[4]}" for ln in s.addition.lines)
+        names = [self._titles.get((ln[0], ln[1]), ln[1]) for ln in s.addition.lines]
+        return words["sep"].join(n if ln[4] == 1 else f"{n}×{ln[4]}" for n, ln in zip(names, s.addition.lines))
 
     def _where(self, g: Gap, zh: bool) -> str:
         parts = [self._names.get(g.shop, g.shop)] if g.shop else ["跨店" if zh else "any shop"]
@@ -283,10 +285,10 @@ _WORDS = {
 # -- the catalog ---------------------------------------------------------------------------------------------
 
 
-def parse_catalog(campaign: Campaign, catalog: Any) -> list[Item]:
+def parse_catalog(campaign: Campaign, catalog: Any, titles: dict[tuple[str, str], str] | None = None) -> list[Item]:
     """Validate a catalog: a list of items (or a mapping with ``items``), or a YAML/JSON path or text holding one.
 
-    Raises :class:`CartError` with every problem's location (:class:`InputError` for an unreadable file).
+    Items' titles go to ``titles`` by (shop, item), when it is given. Raises :class:`CartError` with every problem's location (:class:`InputError` for an unreadable file).
     """
     if isinstance(catalog, (str, Path)):
         catalog = load_source(catalog)
@@ -342,6 +344,12 @@ def parse_catalog(campaign: Campaign, catalog: Any) -> list[Item]:
         eligible = raw.get("platform_eligible", True)
         if not isinstance(eligible, bool):
             problems.append(Problem("type", loc + ("platform_eligible",), "platform_eligible must be true or false"))
+        title = raw.get("title")
+        if title is not None:
+            if not isinstance(title, str) or not title or not title.isprintable() or len(title) > 200:
+                problems.append(Problem("type", loc + ("title",), "title must be a non-empty string of at most 200 characters"))
+            elif titles is not None:
+                titles[(shop, item)] = title
         out.append((shop, item, category, price, 1, bool(eligible)))
     raise_problems(CartError, problems)
     return out
@@ -574,11 +582,12 @@ def advise(campaign: Campaign, cart: Any, catalog: Any = None, *, max_units: int
     if isinstance(max_units, bool) or not isinstance(max_units, int) or not 1 <= max_units <= 20:
         msg = f"max_units must be a whole number from 1 to 20, got {max_units!r}"
         raise PromocalcError(msg, [Problem("range", ("max_units",), msg)])
-    items = parse_catalog(campaign, catalog) if catalog is not None else None
+    titles: dict[tuple[str, str], str] = {}
+    items = parse_catalog(campaign, catalog, titles) if catalog is not None else None
     c = campaign.cart(cart)
     at = c.at if c.at is not None else time.time()
     comp = campaign.compiled
-    run = _Runner(campaign, c, at)
+    run = _Runner(campaign, c, at, titles)
     now = run.quote(())
     bound = Bound(comp, c, now) if items is not None else None
     gaps = _gaps(comp, c, now)
@@ -594,15 +603,16 @@ def advise(campaign: Campaign, cart: Any, catalog: Any = None, *, max_units: int
         best, complete = _best(run, now, items, bound)
     names = {sid: (s.name or sid) for sid, s in comp.shops.items()}
     names.update(comp.categories)
-    return Advice(now, gaps, best, complete, names)
+    return Advice(now, gaps, best, complete, names, titles)
 
 
 class _Runner:
     """Quotes of the cart with additions, at one checkout time, each addition quoted once."""
 
-    __slots__ = ("campaign", "cart", "at", "quotes", "from_catalog")
+    __slots__ = ("campaign", "cart", "at", "quotes", "from_catalog", "titles")
 
-    def __init__(self, campaign: Campaign, cart: Cart, at: float) -> None:
+    def __init__(self, campaign: Campaign, cart: Cart, at: float, titles: dict[tuple[str, str], str]) -> None:
+        self.titles = titles
         self.campaign = campaign
         self.cart = cart
         self.at = at
@@ -612,13 +622,13 @@ class _Runner:
     def quote(self, add: tuple[Item, ...], from_catalog: bool = False) -> Quote:
         q = self.quotes.get(add)
         if q is None:
-            q = self.quotes[add] = self.campaign.quote(_with(self.cart, list(add), self.at))
+            q = self.quotes[add] = self.campaign.quote(_with(self.cart, list(add), self.at, self.titles))
             if from_catalog:
                 self.from_catalog.append(add)
         return q
 
 
-def _with(cart: Cart, add: list[Item], at: float) -> Cart:
+def _with(cart: Cart, add: list[Item], at: float, titles: dict[tuple[str, str], str] | None = None) -> Cart:
     """A copy of ``cart`` with lines added and its time fixed; the cart given is never changed."""
     out = Cart()
     for k in Cart.__slots__:
@@ -632,7 +642,8 @@ def _with(cart: Cart, add: list[Item], at: float) -> Cart:
             n += 1
             while f"add-{n}" in ids:
                 n += 1
-            lines.append(Line(len(lines), f"add-{n}", shop, item, category, price, qty, eligible))
+            title = titles.get((shop, item)) if titles else None
+            lines.append(Line(len(lines), f"add-{n}", shop, item, category, price, qty, eligible, title=title))
         out.lines = lines
     return out
 
