@@ -175,3 +175,23 @@ def test_pareto_fronts_keep_a_dominating_point_for_every_point(points: list[Any]
     assert len(small) <= 3
     for c, b in pts:
         assert any(kc <= c and all(x >= y for x, y in zip(kb, b)) for kc, kb in small)
+
+
+@settings(max_examples=200 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(campaigns_and_carts(max_lines=6))
+def test_pricing_a_few_combinations_one_by_one_gives_the_search_s_quote(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    from promocalc.engine import pricer
+
+    config, cart = cc
+    campaign = promocalc.load(config)
+    try:
+        enumerated = campaign.quote(cart).to_json()
+    except promocalc.PromocalcError:
+        return
+    few = pricer.FEW
+    pricer.FEW = 0  # every choice through the search
+    try:
+        searched = campaign.quote(cart).to_json()
+    finally:
+        pricer.FEW = few
+    assert enumerated == searched

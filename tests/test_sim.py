@@ -46,6 +46,45 @@ def test_cart_depends_only_on_seed_and_index(campaign: promocalc.Campaign) -> No
     assert [again[i] for i in (0, 500, 999)] == [big[i] for i in (0, 500, 999)]
 
 
+def _slots(obj: object) -> dict[str, object]:
+    return {k: getattr(obj, k) for k in type(obj).__slots__}
+
+
+def _same_cart(a: promocalc.Cart, b: promocalc.Cart) -> None:
+    sa, sb = _slots(a), _slots(b)
+    la, lb = sa.pop("lines"), sb.pop("lines")
+    assert sa == sb
+    assert len(la) == len(lb)
+    for x, y in zip(la, lb):
+        dx, dy = _slots(x), _slots(y)
+        px, py = dx.pop("presale"), dy.pop("presale")
+        assert dx == dy
+        assert (px is None) == (py is None) and (px is None or _slots(px) == _slots(py))
+
+
+def test_validated_carts_are_the_generated_mappings_validated(campaign: promocalc.Campaign) -> None:
+    gen = CartGenerator(campaign, seed=9, n=400, presale_share=0.4, ineligible_share=0.2, coupon_share=0.7)
+    seen_presale = seen_off = False
+    for i in range(gen.n):
+        direct, parsed = gen.validated(i, campaign), campaign.cart(gen.cart(i))
+        _same_cart(direct, parsed)
+        seen_presale |= any(ln.presale is not None for ln in direct.lines)
+        seen_off |= any(not ln.eligible for ln in direct.lines)
+    assert seen_presale and seen_off
+
+
+def test_validated_reads_the_mapping_for_another_config_or_an_odd_catalog(campaign: promocalc.Campaign) -> None:
+    other = next(c for c in (promocalc.load(EXAMPLES / name / "config.yaml") for name in CONFIGS) if c.id != campaign.id)
+    gen = CartGenerator(campaign, seed=2, n=5)
+    with pytest.raises(promocalc.CartError):  # shops of the other campaign: refused as its mapping would be
+        for i in range(gen.n):
+            gen.validated(i, other)
+    shop = next(iter(campaign.config.shops))
+    odd = CartGenerator(campaign, seed=2, n=5, catalog=[{"shop": shop, "item": "tab\there", "category": "c", "price": "9.00"}])
+    with pytest.raises(promocalc.CartError):
+        odd.validated(0, campaign)
+
+
 def test_generated_carts_are_valid_and_varied(campaign: promocalc.Campaign) -> None:
     gen = CartGenerator(campaign, seed=5, n=300, presale_share=0.3)
     carts = list(gen)

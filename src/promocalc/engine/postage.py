@@ -53,8 +53,14 @@ def postage_and_gifts(ctx: Context, camp: Compiled) -> Extras:
     """Which shops' postage is waived and which gifts are earned, for a priced cart."""
     out = Extras()
     cart = ctx.cart
+    if not camp.postage_promos and not camp.gift_promos:  # nothing to waive or give: the postage as charged
+        charged = out.postage
+        for ln in ctx.lines:
+            if ln.shop not in charged:
+                charged[ln.shop] = cart.postage.get(ln.shop, camp.shops[ln.shop].postage)
+        return out
     active = ctx.active
-    taken: set[str] = {ln.id for ln in ctx.lines}
+    taken: set[str] | None = None  # line ids, built only when a gift line needs a new one
     shop_ids = list(dict.fromkeys(ln.shop for ln in ctx.lines))
     for sid in shop_ids:
         post = cart.postage.get(sid, camp.shops[sid].postage)
@@ -94,6 +100,8 @@ def postage_and_gifts(ctx: Context, camp: Compiled) -> Extras:
                 out.skipped.append(Skipped(p, "threshold_not_met", gap=gap))
                 continue
             value = 0
+            if taken is None:
+                taken = {ln.id for ln in ctx.lines}
             for k, (item, qty, unit_value) in enumerate(p.gifts):
                 gid = f"gift:{p.id}:{k + 1}"
                 while gid in taken:

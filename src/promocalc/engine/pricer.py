@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from itertools import product
+
 from ..timeutil import in_any
 from .cart import Cart
 from .compile import Compiled
-from .compiled import Promo, level_of
+from .compiled import PAYMENT, Promo, level_of
 from .context import Applied, Context, Skipped
 from .coupon_layer import apply_coupon
 from .item_layer import apply_item_layer
-from .compiled import PAYMENT
 from .payment_layer import PaymentPlan, apply_payment
 from .platform_layer import PlatformPlan, apply_platform
 from .postage import Extras, postage_and_gifts
@@ -140,6 +141,17 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
         key, r, applied, skipped = evaluate(choice, cc_fixed, alts[0])
         best = (key, choice, cc_fixed, r, applied, skipped)
         optimal = True
+    elif pay is None and not cc_free and _few(per_shop, len(alts)):
+        # a handful of whole options: pricing each combination costs less than setting up the search
+        best = None
+        for ai, disabled in enumerate(alts):
+            for combo in product(*per_shop):
+                choice = tuple(m.option for m in combo)
+                key, r, applied, skipped = evaluate(choice, cc_fixed, disabled)  # type: ignore[arg-type]
+                key = (*key, ai)
+                if best is None or key < best[0]:
+                    best = (key, choice, cc_fixed, r, applied, skipped)
+        optimal = True
     else:
         found = Search(ctx, plan, per_shop, cc_free, cc_fixed, alts, evaluate, dep_total,
                        floor=pay.floor if pay is not None else None).run()
@@ -168,6 +180,19 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     out.lower_bound = lower_bound if use is None else None
     out.explain = (camp, notes, held, use)
     return out
+
+
+FEW = 8  # combinations priced one by one rather than searched
+
+
+def _few(per_shop: list[list[Mode]], alts: int) -> bool:
+    """Whether every shop's ways are whole options and there are at most FEW combinations of them."""
+    n = alts
+    for modes in per_shop:
+        n *= len(modes)
+        if n > FEW or any(m.option is None for m in modes):
+            return False
+    return True
 
 
 def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: list[int], use: set[str] | None,

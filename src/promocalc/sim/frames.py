@@ -6,7 +6,7 @@ import sys
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .tally import CART_COLUMNS, LAYERS, MONEY_CART_COLUMNS
+from .tally import MONEY_CART_COLUMNS, TENDER_FIELDS
 
 if TYPE_CHECKING:
     from .result import Frames, SimulationResult
@@ -52,7 +52,7 @@ def to_frames(r: SimulationResult) -> Frames:
 
     pd, _, np = _deps()
     rows = r.cart_rows
-    carts = _frame({k: rows.get(k, []) for k in CART_COLUMNS}, MONEY_CART_COLUMNS)
+    carts = _frame({k: rows.get(k, []) for k in r.cart_columns}, MONEY_CART_COLUMNS)
     sub = np.asarray(rows.get("subtotal", []), dtype=np.int64)
     disc = np.asarray(rows.get("discount", []), dtype=np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -84,15 +84,17 @@ def to_frames(r: SimulationResult) -> Frames:
         sh_cols["name"].append(r.shop_names.get(sid, sid))
         for k in shop_fields:
             sh_cols[k].append(d[k])
-        sh_cols["discount"].append(sum(d[f"discount_{n}"] for n in LAYERS))
-    shops = _frame(sh_cols, {k for k in sh_cols if k not in ("shop", "name", "carts", "lines", "units")})
+        sh_cols["discount"].append(sum(d[f"discount_{n}"] for n in r.layer_names))
+    shops = _frame(sh_cols, {k for k in sh_cols if k not in ("shop", "name", "carts", "lines", "units", "coins_used")})
 
-    ly_cols: dict[str, list[Any]] = {"layer": [], "discount": [], "merchant_funded": [], "platform_funded": []}
+    # with a payment layer, every layer row also says what it took as tender (only the payment layer does)
+    money_cols = ("discount", "merchant_funded", "platform_funded") + (TENDER_FIELDS if "payment" in r.layers else ())
+    ly_cols: dict[str, list[Any]] = {"layer": [], **{k: [] for k in money_cols}}
     for name, d in r.layers.items():
         ly_cols["layer"].append(name)
-        for k in ("discount", "merchant_funded", "platform_funded"):
-            ly_cols[k].append(d[k])
-    layers = _frame(ly_cols, {"discount", "merchant_funded", "platform_funded"})
+        for k in money_cols:
+            ly_cols[k].append(d.get(k, 0))
+    layers = _frame(ly_cols, set(money_cols))
 
     t_cols: dict[str, list[Any]] = {k: [] for k in ("id", "tiers", "tier", "spend", "reached", "landed", "just_below")}
     for row in r.tiers:

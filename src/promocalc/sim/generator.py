@@ -13,7 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..engine.cart import Cart, Line, Presale
+from ..model.cart import MAX_CART_UNITS, MAX_QTY, MAX_VOUCHERS
+from ..model.fields import MAX_ID_CHARS
 from ..money import fmt, to_fen
+from ..timeutil import parse_time
 
 Weights = Mapping[Any, int]
 
@@ -99,6 +103,8 @@ class CartGenerator:
         self.seed = seed
         self.n = n
         self.campaign_id = cfg.campaign.id
+        self._fingerprint = getattr(campaign, "fingerprint", None)  # validated() builds carts directly only for this config
+        self._plain_ok: bool | None = None
         self._median = to_fen(price_median)
         if self._median <= 0:
             raise ValueError(f"price_median must be above 0, got {price_median=!r}")
@@ -230,33 +236,30 @@ class CartGenerator:
             raise IndexError(f"cart index {i} out of range(0, {self.n})")
         return self.cart(i)
 
-    def cart(self, i: int) -> dict[str, Any]:
-        """Cart number ``i`` as a cart mapping (docs/formats.md) (money as strings)."""
+    def _draw(self, i: int) -> tuple[list[tuple[dict[str, Any], int, bool, tuple[int, int] | None]], int, str | None,
+                                     list[str], dict[str, int], str | None]:  # fmt: skip
+        """The draws of cart ``i``: lines as (template, qty, ineligible, (deposit, deposit value) or None), the
+        credit, the allowance text, the coupons, the vouchers held and the time, in the one order of draws."""
         rng = random.Random(f"promocalc-sim:{self.seed}:{i}")
         ch = rng.choices
         n_lines = ch(self._lines[0], cum_weights=self._lines[1])[0]
         picks = ch(range(len(self._catalog)), cum_weights=self._items[1], k=n_lines)
         lines = []
         shops: dict[str, None] = {}
-        for k, idx in enumerate(picks):
+        qty_pop, qty_cum = self._qty
+        for idx in picks:
             tmpl = self._catalog[idx][0]
             price = tmpl["price"]
-            line: dict[str, Any] = {
-                "id": str(k + 1), "shop": tmpl["shop"], "item": tmpl["item"], "category": tmpl["category"],
-                "price": fmt(price), "qty": ch(self._qty[0], cum_weights=self._qty[1])[0],
-            }  # fmt: skip
-            if self._ineligible and rng.random() < self._ineligible:
-                line["platform_eligible"] = False
+            qty = ch(qty_pop, cum_weights=qty_cum)[0]
+            off = bool(self._ineligible and rng.random() < self._ineligible)
+            presale = None
             if self._presale and rng.random() < self._presale and price >= 500:
                 deposit = max(100, price * rng.choice((10, 15, 20)) // 10000 * 100)
-                value = deposit * rng.choice((2, 3, 4, 4)) // 2  # 定金膨胀: worth 1x, 1.5x or 2x at the tail
-                line["presale"] = {"deposit": fmt(deposit), "deposit_value": fmt(value)}
+                presale = (deposit, deposit * rng.choice((2, 3, 4, 4)) // 2)  # 定金膨胀: worth 1x, 1.5x or 2x at the tail
             shops.setdefault(tmpl["shop"], None)
-            lines.append(line)
+            lines.append((tmpl, qty, off, presale))
         credit = ch(self._credit[0], cum_weights=self._credit[1])[0]
-        buyer: dict[str, Any] = {"id": f"buyer-{i}", "credit": credit}
-        if self._capped:
-            buyer["allowance_balance"] = ch(self._allowance[0], cum_weights=self._allowance[1])[0]
+        allowance = ch(self._allowance[0], cum_weights=self._allowance[1])[0] if self._capped else None
         coupons = []
         share = self._coupon_share
         for s in shops:
@@ -266,25 +269,83 @@ class CartGenerator:
         for cid in self._platform_coupons:
             if rng.random() < share:
                 coupons.append(cid)
+        held = {v: ch(self._vouchers[0], cum_weights=self._vouchers[1])[0] for v in self._voucher_ids}
+        held = {v: c for v, c in held.items() if c}
+        at = self._at
+        if at is None and self._window is not None:
+            start, seconds = self._window
+            at = (start + timedelta(seconds=rng.randrange(seconds))).isoformat()
+        return lines, credit, allowance, coupons, held, at
+
+    def cart(self, i: int) -> dict[str, Any]:
+        """Cart number ``i`` as a cart mapping (docs/formats.md) (money as strings)."""
+        drawn, credit, allowance, coupons, held, at = self._draw(i)
+        lines = []
+        for k, (tmpl, qty, off, presale) in enumerate(drawn):
+            line: dict[str, Any] = {
+                "id": str(k + 1), "shop": tmpl["shop"], "item": tmpl["item"], "category": tmpl["category"],
+                "price": fmt(tmpl["price"]), "qty": qty,
+            }  # fmt: skip
+            if off:
+                line["platform_eligible"] = False
+            if presale is not None:
+                line["presale"] = {"deposit": fmt(presale[0]), "deposit_value": fmt(presale[1])}
+            lines.append(line)
+        buyer: dict[str, Any] = {"id": f"buyer-{i}", "credit": credit}
+        if allowance is not None:
+            buyer["allowance_balance"] = allowance
         wallet: dict[str, Any] = {}
         if coupons:
             wallet["coupons"] = coupons
-        held = {v: ch(self._vouchers[0], cum_weights=self._vouchers[1])[0] for v in self._voucher_ids}
-        held = {v: c for v, c in held.items() if c}
         if held:
             wallet["vouchers"] = held
         cart: dict[str, Any] = {}
-        if self._at is not None:
-            cart["at"] = self._at
-        elif self._window is not None:
-            start, seconds = self._window
-            cart["at"] = (start + timedelta(seconds=rng.randrange(seconds))).isoformat()
+        if at is not None:
+            cart["at"] = at
         cart["buyer"] = buyer
         cart["lines"] = lines
         if wallet:
             cart["wallet"] = wallet
         return cart
 
+    def validated(self, i: int, campaign: Any) -> Cart:
+        """Cart number ``i`` validated for ``campaign``: ``campaign.cart(gen.cart(i))``, without writing
+        the mapping and reading it back when the generator was made from this very config."""
+        if self._fingerprint is None or self._fingerprint != campaign.fingerprint or not self._plain():
+            return campaign.cart(self.cart(i))  # type: ignore[no-any-return]
+        drawn, credit, allowance, coupons, held, at = self._draw(i)
+        units = sum(qty for _, qty, _, _ in drawn)
+        if (type(credit) is not int or not 0 <= credit <= 10**9 or units > MAX_CART_UNITS
+                or any(qty > MAX_QTY for _, qty, _, _ in drawn)
+                or any(type(c) is not int or not 0 <= c <= MAX_VOUCHERS for c in held.values())):  # fmt: skip
+            return campaign.cart(self.cart(i))  # type: ignore[no-any-return]
+        cart = Cart()
+        if at is not None:
+            try:
+                cart.at = parse_time(at, campaign.compiled.tz)
+            except ValueError:
+                return campaign.cart(self.cart(i))  # type: ignore[no-any-return]
+        cart.buyer_id = f"buyer-{i}"
+        cart.credit = credit
+        if allowance is not None:
+            cart.allowance = to_fen(allowance)
+        append = cart.lines.append
+        for k, (tmpl, qty, off, presale) in enumerate(drawn):
+            ps = None if presale is None else Presale(presale[0], presale[1], 0, False)
+            append(Line(k, str(k + 1), tmpl["shop"], tmpl["item"], tmpl["category"], tmpl["price"], qty, not off, ps))
+        cart.coupons = coupons
+        cart.vouchers = held
+        return cart
+
+    def _plain(self) -> bool:
+        """Whether every catalog item has a shop of the campaign and an item and category any cart accepts."""
+        if self._plain_ok is None:
+            self._plain_ok = all(
+                type(t["item"]) is str and type(t["category"]) is str and t["item"] and t["category"]
+                and len(t["item"]) <= MAX_ID_CHARS and len(t["category"]) <= MAX_ID_CHARS
+                and (t["item"] + t["category"]).isprintable() and type(t["price"]) is int and t["price"] >= 0
+                for t, _ in self._catalog)  # fmt: skip
+        return self._plain_ok
+
     def __repr__(self) -> str:
         return f"<CartGenerator {self.campaign_id} seed={self.seed} n={self.n}>"
-

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .tally import LAYERS
-
 if TYPE_CHECKING:
     from .result import SimulationResult
 
-LAYER_COLORS = {"item": "#9ecae1", "shop": "#4292c6", "coupon": "#fd8d3c", "platform": "#d94801"}
+LAYER_COLORS = {"item": "#9ecae1", "shop": "#4292c6", "coupon": "#fd8d3c", "platform": "#d94801", "payment": "#74c476"}
 
 
 def _axes(ax: Any) -> Any:
@@ -61,7 +59,7 @@ def cost_by_shop(r: SimulationResult, ax: Any = None) -> Any:
     ax = _axes(ax)
     shops = [s for s, d in r.shops.items() if d["carts"]]
     left = [0.0] * len(shops)
-    for name in LAYERS:
+    for name in r.layer_names:
         vals = [_yuan(r.shops[s][f"discount_{name}"]) for s in shops]
         ax.barh(shops, vals, left=left, color=LAYER_COLORS[name], label=name)
         left = [a + b for a, b in zip(left, vals)]
@@ -80,10 +78,11 @@ def cost_by_shop(r: SimulationResult, ax: Any = None) -> Any:
 def cost_by_layer(r: SimulationResult, ax: Any = None) -> Any:
     """Bars per layer, merchant-funded and platform-funded stacked (yuan)."""
     ax = _axes(ax)
-    m = [_yuan(r.layers[n]["merchant_funded"]) for n in LAYERS]
-    p = [_yuan(r.layers[n]["platform_funded"]) for n in LAYERS]
-    ax.bar(LAYERS, m, color="#4292c6", label="merchant")
-    ax.bar(LAYERS, p, bottom=m, color="#d94801", label="platform")
+    names = list(r.layer_names)
+    m = [_yuan(r.layers[n]["merchant_funded"] + r.layers[n].get("tender_merchant_funded", 0)) for n in names]
+    p = [_yuan(r.layers[n]["platform_funded"] + r.layers[n].get("tender_platform_funded", 0)) for n in names]
+    ax.bar(names, m, color="#4292c6", label="merchant")
+    ax.bar(names, p, bottom=m, color="#d94801", label="platform")
     ax.set_ylabel("discount (yuan)")
     _thousands(ax.yaxis)
     ax.set_title(f"{r.campaign_id}: cost by layer")

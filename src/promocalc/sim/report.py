@@ -11,8 +11,6 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from ..money import fmt
-from .tally import LAYERS
-
 if TYPE_CHECKING:
     from .result import SimulationResult
 
@@ -27,6 +25,8 @@ LABELS: dict[str, dict[str, str]] = {
         "guided_gmv": "引导成交金额", "by_shop": "工具 × 店铺", "tiers": "门槛落点（凑单）", "tier": "门槛",
         "reached": "达到", "landed": "刚好达到", "just_below": "差一点", "rates": "订单折扣率分布",
         "cart_count": "订单", "band": "落点区间：门槛金额的 {band} 以内", "yuan": "元",
+        "payment": "支付层（88VIP）", "postage": "包邮", "gift": "满赠", "coins_used": "淘金币抵扣（个）",
+        "red_packets": "红包抵扣", "postage_waived": "免邮费", "tender": "支付层抵扣（淘金币、红包）",
     },
     "en_US": {
         "title": "Campaign dashboard", "carts": "Carts", "subtotal": "List amount", "discount": "Discount",
@@ -39,10 +39,13 @@ LABELS: dict[str, dict[str, str]] = {
         "by_shop": "Instrument × shop", "tiers": "Tier landing", "tier": "Tier", "reached": "Reached",
         "landed": "Landed just above", "just_below": "Just below", "rates": "Discount rate per cart",
         "cart_count": "carts", "band": "Landing band: within {band} of a tier's spend", "yuan": "yuan",
+        "payment": "Payment (88VIP)", "postage": "Free postage", "gift": "Gifts", "coins_used": "Coins used",
+        "red_packets": "Paid by red packets", "postage_waived": "Postage waived",
+        "tender": "Payment tender (coins, red packets)",
     },
 }
-COLORS = {"item": "#9ecae1", "shop": "#4292c6", "coupon": "#fd8d3c", "platform": "#d94801",
-          "merchant": "#4292c6", "platform_funded": "#d94801"}  # fmt: skip
+COLORS = {"item": "#9ecae1", "shop": "#4292c6", "coupon": "#fd8d3c", "platform": "#d94801", "payment": "#74c476",
+          "postage": "#bcbddc", "gift": "#fdd0a2", "merchant": "#4292c6", "platform_funded": "#d94801"}  # fmt: skip
 
 _CSS = """
 body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC",sans-serif;margin:24px;color:#222}
@@ -119,7 +122,9 @@ def render(result: SimulationResult, locale: str = "zh_CN") -> str:
     L = LABELS[locale]
     s = result.summary()
     t = s["totals"]
-    layer_name = {"item": L["item"], "shop": L["shop"], "coupon": L["coupon"], "platform": L["platform_layer"]}
+    layer_name = {"item": L["item"], "shop": L["shop"], "coupon": L["coupon"], "platform": L["platform_layer"],
+                  "payment": L["payment"], "postage": L["postage"], "gift": L["gift"]}  # fmt: skip
+    names = result.layer_names
     yuan = "¥{}"
 
     def money_unit(fen: int) -> str:
@@ -129,6 +134,7 @@ def render(result: SimulationResult, locale: str = "zh_CN") -> str:
             ("rate", t["effective_discount_rate"]), ("merchant", t["merchant_funded"]),
             ("platform", t["platform_funded"]), ("payable", t["payable"]), ("gmv", t["gmv"]),
             ("vouchers_held", t["vouchers_held"]), ("vouchers_used", t["vouchers_used"])]  # fmt: skip
+    kpis += [(k, t[k]) for k in ("coins_used", "red_packets", "postage_waived") if k in t]
     total_keys = {"merchant": "merchant_funded", "platform": "platform_funded", "rate": "effective_discount_rate"}
     kpi_html = "".join(
         f'<div>{_e(L[k])}<b data-fig="totals.{total_keys.get(k, k)}">{_e(v)}</b></div>' for k, v in kpis
@@ -143,9 +149,12 @@ def render(result: SimulationResult, locale: str = "zh_CN") -> str:
         n = d["layer"]
         cells = "".join(_td(f"layer.{n}.{k}", d[k]) for k in ("discount", "merchant_funded", "platform_funded"))
         layers_rows.append(f"<tr><td>{_e(layer_name[n])}</td>{cells}</tr>")
+        if "tender" in d:
+            cells = "".join(_td(f"layer.{n}.{k}", d[k]) for k in ("tender", "tender_merchant_funded", "tender_platform_funded"))
+            layers_rows.append(f"<tr><td>{_e(L['tender'])}</td>{cells}</tr>")
     layers_svg = _bars(
         [(layer_name[n], [(COLORS["merchant"], result.layers[n]["merchant_funded"]),
-                          (COLORS["platform_funded"], result.layers[n]["platform_funded"])]) for n in LAYERS],
+                          (COLORS["platform_funded"], result.layers[n]["platform_funded"])]) for n in names],
         [(COLORS["merchant"], L["merchant"]), (COLORS["platform_funded"], L["platform"])], _Unit(),  # type: ignore[arg-type]
     )  # fmt: skip
 
@@ -158,9 +167,9 @@ def render(result: SimulationResult, locale: str = "zh_CN") -> str:
         name = result.shop_names.get(sid, sid)
         shop_rows.append(f"<tr><td>{_e(name)} <small>{_e(sid)}</small></td>{cells}</tr>")
     shops_svg = _bars(
-        [(result.shop_names.get(d["id"], d["id"]), [(COLORS[n], result.shops[d["id"]][f"discount_{n}"]) for n in LAYERS])
+        [(result.shop_names.get(d["id"], d["id"]), [(COLORS[n], result.shops[d["id"]][f"discount_{n}"]) for n in names])
          for d in shops],
-        [(COLORS[n], layer_name[n]) for n in LAYERS], _Unit(),  # type: ignore[arg-type]
+        [(COLORS[n], layer_name[n]) for n in names], _Unit(),  # type: ignore[arg-type]
     )  # fmt: skip
 
     inst_rows, by_shop_rows = [], []
@@ -177,7 +186,8 @@ def render(result: SimulationResult, locale: str = "zh_CN") -> str:
     inst_svg = _bars(
         [(d["id"], [(COLORS[d["layer"]], result.instruments[d["id"]]["discount"])]) for d in s["instruments"]
          if d["orders"]],
-        [(COLORS[n], layer_name[n]) for n in LAYERS], _Unit(),  # type: ignore[arg-type]
+        [(COLORS[n], layer_name[n]) for n in dict.fromkeys([*names, *(d["layer"] for d in s["instruments"] if d["orders"])])],
+        _Unit(),  # type: ignore[arg-type]
     )  # fmt: skip
 
     tier_rows = []

@@ -8,11 +8,25 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 
 from ..money import fmt
-from .tally import HIST_BUCKETS, INSTRUMENT_FIELDS, LAYERS, SHOP_FIELDS, TOTAL_FIELDS, Tally
+from .tally import (
+    CART_COLUMNS,
+    HIST_BUCKETS,
+    INSTRUMENT_FIELDS,
+    PAYMENT_CART_COLUMNS,
+    PAYMENT_SHOP_FIELDS,
+    PAYMENT_TOTALS,
+    POSTAGE_CART_COLUMNS,
+    POSTAGE_SHOP_FIELDS,
+    POSTAGE_TOTALS,
+    SHOP_FIELDS,
+    TENDER_FIELDS,
+    TOTAL_FIELDS,
+    Tally,
+)
 
 LAYER_NAMES = {1: "item", 2: "shop", 3: "coupon", 4: "platform", 5: "payment", 6: "postage", 7: "gift"}
-COUNT_TOTALS = frozenset({"carts", "lines", "units", "carts_discounted", "vouchers_held", "vouchers_used"})
-COUNT_SHOP = frozenset({"carts", "lines", "units"})
+COUNT_TOTALS = frozenset({"carts", "lines", "units", "carts_discounted", "vouchers_held", "vouchers_used", "coins_used"})
+COUNT_SHOP = frozenset({"carts", "lines", "units", "coins_used"})
 
 
 def ratio(num: int, den: int, places: int = 4) -> str:
@@ -60,12 +74,25 @@ class SimulationResult:
             for p in meta.promos
         ]  # fmt: skip
         self.shop_names = {sid: (s.name or sid) for sid, s in cfg.shops.items()}
-        self.totals: dict[str, int] = dict(tally.totals)
-        """Sums over all carts (fen, or counts for carts, lines, units, vouchers)."""
+        self.layer_names: tuple[str, ...] = meta.layers
+        """The layers figured: the four goods layers, and ``payment`` when the campaign has a payment layer."""
+        hidden = set()
+        if not meta.payment:
+            hidden |= {*PAYMENT_TOTALS, *PAYMENT_SHOP_FIELDS, *PAYMENT_CART_COLUMNS}
+        if not meta.free_postage:
+            hidden |= {*POSTAGE_TOTALS, *POSTAGE_SHOP_FIELDS, *POSTAGE_CART_COLUMNS}
+        self.total_fields = tuple(k for k in TOTAL_FIELDS if k not in hidden)
+        self.shop_fields = tuple(k for k in SHOP_FIELDS if k not in hidden)
+        self.cart_columns = tuple(k for k in CART_COLUMNS if k not in hidden)
+        self.totals: dict[str, int] = {k: tally.totals[k] for k in self.total_fields}
+        """Sums over all carts (fen, or counts for carts, lines, units, vouchers and coins)."""
         self.layers = {name: dict(zip(("discount", "merchant_funded", "platform_funded"), tally.layers[k]))
-                       for k, name in enumerate(LAYERS)}  # fmt: skip
+                       for k, name in enumerate(self.layer_names)}  # fmt: skip
+        if meta.payment:
+            self.layers["payment"].update(zip(TENDER_FIELDS, tally.tender))
         zero = [0] * len(SHOP_FIELDS)
-        self.shops = {sid: dict(zip(SHOP_FIELDS, tally.shops.get(sid, zero))) for sid in meta.shop_ids}
+        self.shops = {sid: {k: v for k, v in zip(SHOP_FIELDS, tally.shops.get(sid, zero)) if k not in hidden}
+                      for sid in meta.shop_ids}  # fmt: skip
         self.instruments = {pid: dict(zip(INSTRUMENT_FIELDS, tally.instruments[pid])) for pid in meta.promo_ids}
         self.instrument_shops = {
             (pid, sid): dict(zip(("orders", "gmv", "discount"), tally.instrument_shops[(pid, sid)]))
@@ -79,7 +106,7 @@ class SimulationResult:
         ]  # fmt: skip
         self.rate_histogram: list[int] = list(tally.hist)
         """Carts per discount-rate bucket: [0 %, 5 %), [5 %, 10 %), …, [95 %, 100 %]."""
-        self.cart_rows = tally.sorted_rows()
+        self.cart_rows = {k: v for k, v in tally.sorted_rows().items() if k not in hidden}
 
     # -- headline figures --------------------------------------------------------------------------------
 
@@ -99,15 +126,15 @@ class SimulationResult:
     def summary(self) -> dict[str, Any]:
         """The figures as JSON-ready data: money as strings with two decimals, rates with four."""
         t = self.totals
-        totals: dict[str, Any] = {k: (t[k] if k in COUNT_TOTALS else fmt(t[k])) for k in TOTAL_FIELDS}
+        totals: dict[str, Any] = {k: (t[k] if k in COUNT_TOTALS else fmt(t[k])) for k in self.total_fields}
         totals["effective_discount_rate"] = ratio(t["discount"], t["subtotal"])
         layers = [{"layer": name, **{k: fmt(v) for k, v in d.items()}} for name, d in self.layers.items()]
         shops = []
         for sid, d in self.shops.items():
-            disc = {name: fmt(d[f"discount_{name}"]) for name in LAYERS}
-            total_disc = sum(d[f"discount_{name}"] for name in LAYERS)
+            disc = {name: fmt(d[f"discount_{name}"]) for name in self.layer_names}
+            total_disc = sum(d[f"discount_{name}"] for name in self.layer_names)
             entry: dict[str, Any] = {"id": sid}
-            for k in SHOP_FIELDS:
+            for k in self.shop_fields:
                 if k.startswith("discount_"):
                     continue
                 entry[k] = d[k] if k in COUNT_SHOP else fmt(d[k])
@@ -160,11 +187,19 @@ class SimulationResult:
             f"  payable {m(t['payable'])} (postage {m(t['postage'])}, deposits paid before {m(t['deposit_paid'])})"
             f"  GMV {m(t['gmv'])}",
             f"  vouchers held {t['vouchers_held']:,}, used {t['vouchers_used']:,}",
-            "layers:",
         ]
+        if "coins_used" in t:
+            out.append(f"  coins used {n(t['coins_used'], 'coin')}, red packets paid {m(t['red_packets'])}"
+                       " (tender, not discount)")  # fmt: skip
+        if "postage_waived" in t:
+            out.append(f"  postage waived {m(t['postage_waived'])}")
+        out.append("layers:")
         for d in s["layers"]:
             out.append(f"  {d['layer']:<9}{m(d['discount']):>16}  merchant {m(d['merchant_funded']):>14}"
                        f"  platform {m(d['platform_funded']):>14}")  # fmt: skip
+            if "tender" in d:
+                out.append(f"  {'tender':<9}{m(d['tender']):>16}  merchant {m(d['tender_merchant_funded']):>14}"
+                           f"  platform {m(d['tender_platform_funded']):>14}")  # fmt: skip
         out.append("shops:")
         for d in s["shops"]:
             out.append(f"  {d['id']:<18}{n(d['carts'], 'cart'):>14}  discount {m(d['discount']):>14}"

@@ -49,11 +49,10 @@ def price_chunk(campaign: Any, source: Any, start: int, stop: int, at: float, ba
                 keep_carts: bool) -> Tally:  # fmt: skip
     """Generate (or take) carts ``start..stop-1``, price them and tally them: the unit of work of both engines."""
     tally = Tally(Meta(campaign), band, keep_carts)
-    gen = source.cart if isinstance(source, CartGenerator) else None
+    gen = source if isinstance(source, CartGenerator) else None
     for i in range(start, stop):
-        mapping = gen(i) if gen is not None else source[i - start]
         try:
-            cart = campaign.cart(mapping)
+            cart = gen.validated(i, campaign) if gen is not None else campaign.cart(source[i - start])
         except CartError as e:
             raise cart_error(e, i) from None
         tally.add(i, cart, campaign.quote(cart, at=at))

@@ -14,25 +14,37 @@ from ..thresholds import Threshold
 K = TypeVar("K")
 
 LAYERS = ("item", "shop", "coupon", "platform")
+PAYMENT_LAYER = "payment"  # 88VIP as a discount; coins and red packets as tender, figures of their own
 HIST_BUCKETS = 20  # discount-rate histogram: 5% wide buckets, the last one closed at 100%
 
 CART_COLUMNS = (
     "cart", "lines", "units", "shops", "subtotal", "discount_item", "discount_shop", "discount_coupon",
     "discount_platform", "discount", "merchant_funded", "platform_funded", "postage", "deposit_paid",
     "payable", "gmv", "vouchers_held", "vouchers_used", "instruments",
+    "discount_payment", "coins_used", "red_packets", "postage_waived",
 )  # fmt: skip
-MONEY_CART_COLUMNS = frozenset(CART_COLUMNS[4:16])
+"""Per-cart columns; the last four are shown only for campaigns with a payment layer or free postage."""
+MONEY_CART_COLUMNS = frozenset(CART_COLUMNS[4:16]) | {"discount_payment", "red_packets", "postage_waived"}
+PAYMENT_CART_COLUMNS = ("discount_payment", "coins_used", "red_packets")
+POSTAGE_CART_COLUMNS = ("postage_waived",)
 SHOP_FIELDS = (
     "carts", "lines", "units", "subtotal", "discount_item", "discount_shop", "discount_coupon",
     "discount_platform", "merchant_funded", "platform_funded", "postage", "deposit_paid", "payable", "gmv",
+    "discount_payment", "coins_used", "red_packets", "postage_waived",
 )  # fmt: skip
+PAYMENT_SHOP_FIELDS = ("discount_payment", "coins_used", "red_packets")
+POSTAGE_SHOP_FIELDS = ("postage_waived",)
 INSTRUMENT_FIELDS = ("received", "balance_held", "used", "orders", "gmv", "discount")
 INSTRUMENT_SHOP_FIELDS = ("orders", "gmv", "discount")
 TIER_FIELDS = ("reached", "landed", "just_below")
 TOTAL_FIELDS = (
     "carts", "lines", "units", "subtotal", "discount", "merchant_funded", "platform_funded", "postage",
     "deposit_paid", "payable", "gmv", "carts_discounted", "vouchers_held", "vouchers_used",
+    "coins_used", "red_packets", "postage_waived",
 )  # fmt: skip
+PAYMENT_TOTALS = ("coins_used", "red_packets")
+POSTAGE_TOTALS = ("postage_waived",)
+TENDER_FIELDS = ("tender", "tender_merchant_funded", "tender_platform_funded")
 
 
 class Meta:
@@ -45,6 +57,10 @@ class Meta:
         # the payment layer's own instruments (88VIP, coins) are figures of their own when the campaign has them
         own = [p for p in (c.vip88, c.coins) if p is not None] if c.has_payment else []
         self.promos = list(c.promos) + own
+        self.payment: bool = bool(c.has_payment)
+        self.free_postage: bool = bool(c.has_postage)
+        self.layers = LAYERS + (PAYMENT_LAYER,) if self.payment else LAYERS
+        self.red_packet_ids = [p.id for p in c.promos if p.kind == "platform_red_packet"]
         self.promo_ids = [p.id for p in self.promos]
         self.shop_ids = list(c.shops)
         self.postage = {s: info.postage for s, info in c.shops.items()}
@@ -90,7 +106,8 @@ class Tally:
         self.keep_carts = keep_carts
         self.rows: dict[str, list[int]] = {k: [] for k in CART_COLUMNS} if keep_carts else {}
         self.totals = dict.fromkeys(TOTAL_FIELDS, 0)
-        self.layers = [[0, 0, 0] for _ in LAYERS]  # discount, merchant-funded, platform-funded
+        self.layers = [[0, 0, 0] for _ in (*LAYERS, PAYMENT_LAYER)]  # discount, merchant-funded, platform-funded
+        self.tender = [0, 0, 0]  # the payment layer's coins and red packets: in all, merchant-, platform-funded
         self.shops: dict[str, list[int]] = {}
         self.instruments: dict[str, list[int]] = {pid: [0] * len(INSTRUMENT_FIELDS) for pid in meta.promo_ids}
         self.instrument_shops: dict[tuple[str, str], list[int]] = {}
@@ -122,14 +139,34 @@ class Tally:
         platform = [0] * n
         item_platform = [0] * n
         applied = q.applied
-        paid_apart = [0] * n
+        paid_apart = [0] * n  # what the payment layer took off each line (88VIP, coins, red packets)
+        vip = [0] * n
+        coins_used = packets_paid = 0
+        tender = self.tender
         vouchers_used = 0
         for a in applied:
             p = a.promo
             k = p.layer - 1
-            if k >= len(LAYERS):  # the payment layer (88VIP, coins, red packets): kept apart from the four layers
+            if k >= len(LAYERS):  # the payment layer: kept apart from the four layers
+                amount = 0
                 for i, v in a.shares.items():
                     paid_apart[i] += v
+                    amount += v
+                if not amount:
+                    continue
+                if p.tender:  # coins and red packets pay part of the price: not a discount, as in the quote
+                    tender[0] += amount
+                    tender[2 if p.platform_funded else 1] += amount
+                    if p.kind == "coins":
+                        coins_used += amount
+                    else:
+                        packets_paid += amount
+                else:  # 88VIP lowers what the line costs: a discount of its own layer
+                    fund = platform if p.platform_funded else merchant
+                    for i, v in a.shares.items():
+                        vip[i] += v
+                        fund[i] += v
+                    self.layers[4][2 if p.platform_funded else 1] += amount
                 continue
             if k == 0:
                 if p.platform_funded:
@@ -159,12 +196,19 @@ class Tally:
         # per instrument
         inst = self.instruments
         ishops = self.instrument_shops
+        extras = q._p.extras
+        waived_by: dict[str, dict[str, int]] = {}
+        for wp, ws, wv in extras.applied:
+            if wp.kind == "free_postage":
+                waived_by.setdefault(wp.id, {})[ws] = waived_by.get(wp.id, {}).get(ws, 0) + wv
         for a in applied:
             p = a.promo
             rec = inst[p.id]
             if a.vouchers is not None:
                 rec[2] += a.vouchers
                 vouchers_used += a.vouchers
+            elif a.packets is not None:
+                rec[2] += a.packets
             else:
                 rec[2] += 1
             rec[3] += 1
@@ -172,6 +216,8 @@ class Tally:
             by_shop: dict[str, int] = {}
             for i, s in a.shares.items():
                 by_shop[shop_of[i]] = by_shop.get(shop_of[i], 0) + s
+            if p.kind == "free_postage":  # a waiver takes no share of a line: its figure is the postage waived
+                by_shop = waived_by.get(p.id, {})
             rec[5] += sum(by_shop.values())
             for s, amount in by_shop.items():
                 r2 = ishops.get((p.id, s))
@@ -189,6 +235,14 @@ class Tally:
         if cart.allowance:
             for pid in meta.capped:
                 inst[pid][1] += cart.allowance
+        if meta.payment:
+            for rid, count in cart.red_packets.items():
+                if rid in inst:
+                    inst[rid][0] += count
+            if "coins" in inst:
+                inst["coins"][1] += cart.coins  # coins held (1 coin = 1 fen)
+            if "vip88" in inst and cart.vip88 and cart.vip88_quota is not None:
+                inst["vip88"][1] += cart.vip88_quota
 
         # per layer
         layer_tot = [0, 0, 0, 0]
@@ -198,14 +252,19 @@ class Tally:
             self.layers[k][0] += layer_tot[k]
         self.layers[0][2] += sum(item_platform)
         self.layers[0][1] += layer_tot[0] - sum(item_platform)
+        vip_tot = sum(vip)
+        self.layers[4][0] += vip_tot
         for a in applied:
             k = a.promo.layer - 1
             if 0 < k < len(LAYERS):
                 self.layers[k][2 if a.promo.platform_funded else 1] += a.amount
 
         # per shop
-        charged = q._p.extras.postage  # after free postage
+        coin_of = next((a.shares for a in applied if a.promo.kind == "coins"), {}) if coins_used else {}
+        charged = extras.postage  # after free postage
+        waived = extras.waived
         cart_postage = 0
+        cart_waived = 0
         seen: dict[str, list[int]] = {}
         for i, s in enumerate(shop_of):
             rec2 = seen.get(s)
@@ -216,9 +275,12 @@ class Tally:
                 seen[s] = rec2
                 post = charged.get(s, 0)
                 cart_postage += post
+                w = waived.get(s, 0)
+                cart_waived += w
                 rec2[0] += 1
                 rec2[10] += post
                 rec2[12] += post
+                rec2[17] += w
             rec2[1] += 1
             rec2[2] += lines[i].qty
             rec2[3] += sub[i]
@@ -231,10 +293,14 @@ class Tally:
             rec2[11] += dep[i]
             rec2[12] += pay[i]
             rec2[13] += gmv_line[i]
+            if paid_apart[i]:
+                rec2[14] += vip[i]
+                rec2[15] += coin_of.get(i, 0)
+                rec2[16] += paid_apart[i] - vip[i] - coin_of.get(i, 0)
 
         # totals
         subtotal = sum(sub)
-        discount = sum(layer_tot)
+        discount = sum(layer_tot) + vip_tot
         m_tot = sum(merchant)
         p_tot = sum(platform)
         deposit = sum(dep)
@@ -255,13 +321,16 @@ class Tally:
         t["carts_discounted"] += 1 if discount else 0
         t["vouchers_held"] += vouchers_held
         t["vouchers_used"] += vouchers_used
+        t["coins_used"] += coins_used
+        t["red_packets"] += packets_paid
+        t["postage_waived"] += cart_waived
         b = (HIST_BUCKETS * discount) // subtotal if subtotal > 0 else 0
         self.hist[min(max(b, 0), HIST_BUCKETS - 1)] += 1
 
         if self.keep_carts:
             values = (index, n, units, len(seen), subtotal, layer_tot[0], layer_tot[1], layer_tot[2], layer_tot[3],
                       discount, m_tot, p_tot, cart_postage, deposit, payable, cart_gmv, vouchers_held,
-                      vouchers_used, len(applied))  # fmt: skip
+                      vouchers_used, len(applied), vip_tot, coins_used, packets_paid, cart_waived)  # fmt: skip
             for col, v in zip(self.rows.values(), values):
                 col.append(v)
 
@@ -350,6 +419,8 @@ class Tally:
         for mine, theirs in zip(self.layers, other.layers):
             for j, v in enumerate(theirs):
                 mine[j] += v
+        for j, v in enumerate(other.tender):
+            self.tender[j] += v
         _add_rows(self.shops, other.shops)
         _add_rows(self.instruments, other.instruments)
         _add_rows(self.instrument_shops, other.instrument_shops)
