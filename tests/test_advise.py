@@ -413,3 +413,26 @@ def test_bad_title_is_located() -> None:
         camp([MJ]).advise(cart([line("1", "280.00")]), [{"shop": "a", "item": "i", "category": "general",
                                                          "price": "1.00", "title": 5}])  # fmt: skip
     assert e.value.problems[0].path() == "[0].title"
+
+
+def test_free_postage_and_a_gift_are_advised() -> None:
+    # 满99包邮 (postage ¥8) and 满199送赠品 at ¥90 in shop a (¥98 to pay): ¥9 more waives the postage (¥99, ¥1
+    # more); ¥109 more earns the gift and the postage waiver too (¥199, ¥101 more)
+    shops = {"a": {"name": "甲店", "campaign_member": True, "postage": "8.00"}, "b": {"campaign_member": True}}
+    c = promocalc.load(config([{"id": "fp", "kind": "free_postage", "shop": "a", "spend": "99.00"},
+                               {"id": "g", "kind": "gift", "shop": "a", "spend": "199.00",
+                                "gifts": [{"item": "tote", "qty": 1, "value": "15.00"}]}], shops=shops))  # fmt: skip
+    advice = c.advise(cart([line("1", "90.00")]))
+    assert advice.payable == 9800
+    g = {x.promo.id: x for x in advice.gaps}
+    assert (g["fp"].gap, g["fp"].to_dict()["next"]) == (900, "99")
+    assert g["fp"].exact is not None and g["fp"].exact.reached and g["fp"].exact.extra == 100
+    assert g["g"].exact is not None and g["g"].exact.reached and g["g"].exact.extra == 10100
+    text = advice.to_text()
+    assert "再买 ¥9.00（甲店）可享满99包邮，实付只多 ¥1.00" in text and "可享满199送赠品" in text
+    assert "for free shipping from ¥99: you pay only ¥1.00 more" in advice.to_text("en")
+    # a buyer whose region pays postage anyway is not told to add for it
+    shops["a"]["postage"] = "8.00"
+    c2 = promocalc.load(config([{"id": "fp", "kind": "free_postage", "shop": "a", "spend": "99.00",
+                                 "exclude_regions": ["650000"]}], shops=shops))  # fmt: skip
+    assert c2.advise(cart([line("1", "90.00")], region="650000")).gaps == []

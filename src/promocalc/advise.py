@@ -16,14 +16,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .engine.compiled import COUPON, ITEM, LAYER_NAMES, PLATFORM, SHOP, Promo
+from .engine.compiled import COUPON, GIFT, ITEM, LAYER_NAMES, PLATFORM, POSTAGE, SHOP, Promo
 from .errors import CartError, Loc, Problem, PromocalcError, raise_problems
 from .io.documents import Document, load_source
 from .io.jsontext import dumps
-from .locale import money, normalize_locale
+from .locale import money, normalize_locale, short_money
 from .model.cart import Cart, Line
 from .money import MoneyError, fmt, to_fen
-from .thresholds import Threshold
+from .thresholds import Threshold, Tier
 
 if TYPE_CHECKING:
     from .campaign import Campaign
@@ -151,6 +151,9 @@ class Gap:
         self.cheapest: Suggestion | None = None  # the catalog set reaching the gap for the smallest extra
         self.optimal: bool | None = None  # whether the catalog search proved it the smallest
 
+    def _tiers(self, t: Threshold) -> str:
+        return _need_text(t) if self.promo.layer in (POSTAGE, GIFT) else t.describe()
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (see the advice format in docs/formats.md)."""
         scope: dict[str, Any] = {"shop": self.shop}
@@ -161,7 +164,7 @@ class Gap:
         scope["platform_eligible_only"] = self.eligible_only
         d: dict[str, Any] = {
             "id": self.promo.id, "kind": self.promo.kind, "layer": LAYER_NAMES[self.promo.layer],
-            "status": self.status, "tiers": self.tiers.describe(), "next": self.target.describe(),
+            "status": self.status, "tiers": self._tiers(self.tiers), "next": self._tiers(self.target),
             "gap": self.gap if self.by_items else fmt(self.gap), "scope": scope,
             "exact": self.exact.to_dict() if self.exact is not None else None,
         }  # fmt: skip
@@ -169,6 +172,12 @@ class Gap:
             d["cheapest"] = self.cheapest.to_dict() if self.cheapest is not None else None
             d["optimal"] = self.optimal
         return d
+
+
+def _need_text(t: Threshold) -> str:
+    """Free postage and gifts: the one spend (``99``) or item count (``2件``) to reach."""
+    need = t.tiers[0].need
+    return f"{need}件" if t.by_items else fmt(need).removesuffix(".00")
 
 
 def target_tier(t: Threshold, measure: int) -> Threshold:
@@ -224,7 +233,10 @@ class Advice:
         if not self.gaps:
             out.append(words["none"])
         for g in self.gaps:
-            label = tiers_label(g.target, locale, first_only=True)
+            if g.promo.layer in (POSTAGE, GIFT):
+                label = _extra_label(g, words, locale)
+            else:
+                label = tiers_label(g.target, locale, first_only=True)
             where = self._where(g, zh)
             for s in (g.exact, g.cheapest):
                 if s is None:
@@ -265,12 +277,22 @@ class Advice:
         return " ".join(parts)
 
 
+def _extra_label(g: Gap, words: dict[str, str], locale: str) -> str:
+    """满99包邮 / 满2件送赠品 in the locale's words."""
+    need = g.tiers.tiers[0].need
+    key = ("postage" if g.promo.layer == POSTAGE else "gift") + ("_items" if g.by_items else "")
+    if g.by_items:
+        return words[key].format(need=need)
+    return words[key].format(need=short_money(need) if locale == "zh_CN" else f"¥{short_money(need)}")
+
+
 _WORDS = {
     "zh_CN": {
         "now": "当前实付 {pay}", "none": "已达到所有满减门槛", "units": "{n} 件", "sep": "、",
         "add": "再买 {amount}（{where}）可享{tiers}，{tail}", "more": "实付只多 {extra}", "less": "实付反而少 {extra}",
         "not_reached": "（仍未达到）", "not_best": "（但不是最优组合）",
         "best": "推荐加购：", "best_line": "{n}. {items} {amount}，{tail}，相当于 {pct}% 的优惠",
+        "postage": "满{need}包邮", "postage_items": "满{need}件包邮", "gift": "满{need}送赠品", "gift_items": "满{need}件送赠品",
     },
     "en_US": {
         "now": "You pay {pay} now", "none": "Every threshold is already reached", "units": "{n} more unit(s)",
@@ -278,6 +300,8 @@ _WORDS = {
         "less": "you pay {extra} less", "not_reached": " (still not reached)",
         "not_best": " (but another combination is better)",
         "best": "Best add-ons:", "best_line": "{n}. {items} {amount}: {tail}, {pct}% off what you add",
+        "postage": "free shipping from {need}", "postage_items": "free shipping from {need} items",
+        "gift": "a free gift from {need}", "gift_items": "a free gift from {need} items",
     },
 }  # fmt: skip
 
@@ -674,7 +698,7 @@ def _fits(comp: Compiled, p: Promo, tiers: Threshold, shop: str, item: str, cate
 def _anchor(comp: Compiled, p: Promo, tiers: Threshold, cart: Cart) -> Line | None:
     """The first cart line the instrument measures on ``tiers``: where an addition goes."""
     for ln in cart.lines:
-        if ln.presale is not None and ln.presale.deposit_stage:
+        if ln.presale is not None and (ln.presale.deposit_stage or p.layer in (POSTAGE, GIFT)):
             continue
         if _fits(comp, p, tiers, ln.shop, ln.item, ln.category, ln.eligible):
             return ln
@@ -720,7 +744,17 @@ def _gaps(comp: Compiled, cart: Cart, q: Quote) -> list[Gap]:
     a1 = q._p.ctx.a1
     for s in q.not_applied:
         p = s.promo
-        if s.reason != "threshold_not_met" or not s.gap or s.tiers is None or p.layer not in (SHOP, COUPON, PLATFORM):
+        if s.reason != "threshold_not_met" or not s.gap:
+            continue
+        if p.layer in (POSTAGE, GIFT):  # 满99包邮, 满199送赠品: one tier of spend or items, on A1
+            if cart.region is not None and cart.region in p.regions:
+                continue  # the buyer's region pays postage whatever is added
+            t = Threshold((Tier(p.need, 0),), by_items=p.by_items)
+            ln = _anchor(comp, p, t, cart)
+            if ln is not None:
+                out.append(Gap(p, "not_met", t, t, s.gap, ln, 0))
+            continue
+        if s.tiers is None or p.layer not in (SHOP, COUPON, PLATFORM):
             continue
         ln = _anchor(comp, p, s.tiers, cart)
         if ln is not None:
@@ -770,7 +804,8 @@ def _slack(comp: Compiled, g: Gap, cart: Cart, a1: list[int], base: int) -> None
     g.need = max(1, g.gap - max(0, before - base))
 
 
-MET = frozenset({"not_chosen", "one_card_kind_per_shop", "not_named"})  # a coupon's reasons once its threshold is met
+# a coupon's reasons once its threshold is met, and a free postage's when another one waived the postage
+MET = frozenset({"not_chosen", "one_card_kind_per_shop", "not_named", "postage_already_waived"})
 
 
 def _state(q: Quote, g: Gap) -> tuple[bool, bool, int]:
