@@ -141,16 +141,19 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
         key, r, applied, skipped = evaluate(choice, cc_fixed, alts[0])
         best = (key, choice, cc_fixed, r, applied, skipped)
         optimal = True
-    elif pay is None and not cc_free and _few(per_shop, len(alts)):
-        # a handful of whole options: pricing each combination costs less than setting up the search
+    elif pay is None and _few(per_shop, len(alts) << len(cc_free)):
+        # a handful of combinations: pricing each one costs less than setting up the search
         best = None
+        subsets = [tuple(c for k, c in enumerate(cc_free) if mask >> k & 1) for mask in range(1 << len(cc_free))]
+        options = [[o for m in modes for o in _options(m)] for modes in per_shop]
         for ai, disabled in enumerate(alts):
-            for combo in product(*per_shop):
-                choice = tuple(m.option for m in combo)
-                key, r, applied, skipped = evaluate(choice, cc_fixed, disabled)  # type: ignore[arg-type]
-                key = (*key, ai)
-                if best is None or key < best[0]:
-                    best = (key, choice, cc_fixed, r, applied, skipped)
+            for taken in subsets:
+                cc = cc_fixed + taken
+                for choice in product(*options):
+                    key, r, applied, skipped = evaluate(choice, cc, disabled)
+                    key = (*key, ai)
+                    if best is None or key < best[0]:
+                        best = (key, choice, cc, r, applied, skipped)
         optimal = True
     else:
         found = Search(ctx, plan, per_shop, cc_free, cc_fixed, alts, evaluate, dep_total,
@@ -182,17 +185,29 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     return out
 
 
-FEW = 8  # combinations priced one by one rather than searched
+FEW = 16  # combinations priced one by one rather than searched
 
 
-def _few(per_shop: list[list[Mode]], alts: int) -> bool:
-    """Whether every shop's ways are whole options and there are at most FEW combinations of them."""
-    n = alts
+def _few(per_shop: list[list[Mode]], n: int) -> bool:
+    """Whether the shops' options, ``n`` times over, make at most FEW combinations."""
     for modes in per_shop:
-        n *= len(modes)
-        if n > FEW or any(m.option is None for m in modes):
+        k = 0
+        for m in modes:
+            ways = 1
+            for u in m.units:
+                ways *= len(u.choices)
+            k += ways
+        n *= k
+        if n > FEW:
             return False
     return True
+
+
+def _options(m: Mode) -> list[ShopOption]:
+    """A mode's shop options: its fixed one, or one per choice of coupon (or none) for each item."""
+    if m.option is not None:
+        return [m.option]
+    return [m.build(list(picks)) for picks in product(*(u.choices for u in m.units))]
 
 
 def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: list[int], use: set[str] | None,
