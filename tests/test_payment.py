@@ -452,3 +452,12 @@ def test_the_vip_quota_comes_back_per_shop_order_and_a_red_packet_only_when_all_
     d = c.refund(r.order, {"refunds": [refund("2")]}).to_dict()
     assert d["total"] == "45.83"  # the packet's share is never paid out as cash
     assert d["returned"] == [{"id": "vip88", "amount": "2.50"}, {"id": "tmall-rp", "count": 1}]
+
+
+def test_the_refund_receipt_says_coins_come_back_as_coins() -> None:
+    c = campaign([], shops={"a": {"coins": {"rate": 0.1}}})
+    q = c.quote({"at": AT, "buyer": {"coins": 3000}, "lines": [line("1", "100.00"), line("2", "200.00", item="hat")]})
+    r = c.refund(q, {"refunds": [refund("1")]})
+    assert {"id": "coins", "coins": 1000} in r.to_dict()["returned"]
+    assert "1000 个淘金币" in r.to_text("zh_CN") and "1000 coins" in r.to_text("en_US")
+    assert "优惠券" not in r.to_text("zh_CN")  # not called a coupon
