@@ -304,47 +304,57 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
             reported.add(s.promo.id)
             result.append(s)
 
-    for p in camp.promos:
-        reason = ctx.inactive.get(p.id)
-        if reason is None:
-            continue
-        if p.shop is not None and p.shop not in shops_in:
-            continue
-        if p.is_coupon and p.id not in held:
-            continue
-        if p.kind == "platform_red_packet" and not ctx.cart.red_packets.get(p.id):
-            continue
-        if any(p.in_scope(ln.item, ln.category) for ln in lines if p.shop is None or ln.shop == p.shop):
-            add(Skipped(p, "not_in_window" if reason == "preheat" else reason,
-                        detail="preheat: shown, not applied" if reason == "preheat" else None))
+    inactive = ctx.inactive
+    if inactive:
+        for p in camp.promos:
+            reason = inactive.get(p.id)
+            if reason is None:
+                continue
+            if p.shop is not None and p.shop not in shops_in:
+                continue
+            if p.is_coupon and p.id not in held:
+                continue
+            if p.kind == "platform_red_packet" and not ctx.cart.red_packets.get(p.id):
+                continue
+            if any(p.in_scope(ln.item, ln.category) for ln in lines if p.shop is None or ln.shop == p.shop):
+                add(Skipped(p, "not_in_window" if reason == "preheat" else reason,
+                            detail="preheat: shown, not applied" if reason == "preheat" else None))
+    active = ctx.active
     won = {p.id for p in ctx.item_of if p is not None}
+    losers: dict[str, list[Promo]] = {}  # per shop: its active item promotions that won no line
+    item_promos = camp.item_promos
     for ln in lines:
-        for p in camp.item_promos.get(ln.shop, ()):
-            if p.id in ctx.active and p.id not in won and p.in_scope(ln.item, ln.category):
+        lost = losers.get(ln.shop)
+        if lost is None:
+            lost = losers[ln.shop] = [p for p in item_promos.get(ln.shop, ()) if p.id in active and p.id not in won]
+        for p in lost:
+            if p.in_scope(ln.item, ln.category):
                 winner = ctx.item_of[ln.pos]
                 add(Skipped(p, "one_item_promotion_per_line", by=winner.id if winner else None))
     for s in notes:
         add(s)
     for o in out.options:
         for p in camp.shop_promos.get(o.shop, ()):
-            if p.id in ctx.active and (o.shop_result is None or o.shop_result.promo is not p):
+            if p.id in active and (o.shop_result is None or o.shop_result.promo is not p):
                 add(Skipped(p, "one_shop_promotion_per_order", by=o.shop_result.promo.id if o.shop_result else None))
         for r in o.coupon_results:
             if isinstance(r, Skipped):
                 add(r)
     chosen = {c.id for c in out.coupons}
-    run = list(ctx.a1)
-    for o in out.options:
-        if o.shop_result is not None:
-            for i, s in o.shop_result.shares.items():
-                run[i] -= s
-    for p in camp.promos:
-        if not p.is_coupon or p.id not in held or p.id in chosen or p.id in reported or p.id not in ctx.active:
+    run: list[int] | None = None  # A2: made only when a held card is tried again
+    for p in camp.wallet_promos:
+        if p.id not in held or p.id in chosen or p.id in reported or p.id not in active:
             continue
         if p.card_kind is not None:
             o2 = chosen_shop.get(p.shop or "")
             if o2 is None:
                 continue
+            if run is None:
+                run = list(ctx.a1)
+                for o in out.options:
+                    if o.shop_result is not None:
+                        for i, s in o.shop_result.shares.items():
+                            run[i] -= s
             r = apply_coupon(ctx, p, o2.idx, run)
             if isinstance(r, Skipped):
                 add(r)
@@ -361,7 +371,7 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
     if use is not None:  # a named coupon is never silently dropped (e.g. its shop has no lines here)
         done = {a.promo.id for a in out.platform_applied}
         done |= {r.promo.id for o in out.options for r in o.coupon_results if isinstance(r, Applied)}
-        for p in camp.promos:
+        for p in camp.wallet_promos:  # only coupons can be named
             if p.id in use and p.id not in done:
                 add(Skipped(p, "no_lines_in_scope"))
     return result
