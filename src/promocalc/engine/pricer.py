@@ -121,7 +121,7 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     dep_total = sum(ctx.dep)
     packets_proven = [True]
 
-    def evaluate(choice: tuple[ShopOption, ...], cc: tuple[Promo, ...], disabled: frozenset[str]):  # type: ignore[no-untyped-def]
+    def layer4(choice: tuple[ShopOption, ...], cc: tuple[Promo, ...], disabled: frozenset[str]):  # type: ignore[no-untyped-def]
         r = list(run1)
         for opt in choice:
             for i, v in zip(opt.idx, opt.run3):
@@ -132,14 +132,18 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
             applied = applied + paid
             if not proven:
                 packets_proven[0] = False
+        return r, applied, skipped
+
+    def evaluate(choice: tuple[ShopOption, ...], cc: tuple[Promo, ...], disabled: frozenset[str]):  # type: ignore[no-untyped-def]
+        r, applied, skipped = layer4(choice, cc, disabled)
         coupons = [c for opt in choice for c in opt.coupons] + list(cc)
         return tie_key(sum(r) - dep_total, coupons, choice), r, applied, skipped
 
     lower_bound = None
     if not cc_free and len(alts) == 1 and all(len(m) == 1 and m[0].option is not None for m in per_shop):
         choice = tuple(m[0].option for m in per_shop if m[0].option is not None)
-        key, r, applied, skipped = evaluate(choice, cc_fixed, alts[0])
-        best = (key, choice, cc_fixed, r, applied, skipped)
+        r, applied, skipped = layer4(choice, cc_fixed, alts[0])  # one combination: nothing to rank it against
+        best = (None, choice, cc_fixed, r, applied, skipped)
         optimal = True
     elif pay is None and _few(per_shop, len(alts) << len(cc_free)):
         # a handful of combinations: pricing each one costs less than setting up the search
@@ -227,11 +231,13 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
         run = list(run1)
     simple: dict[tuple[int, ...], tuple[tuple[object, ...], ShopOption]] = {}
     modes: list[Mode] = []
-    eligible = ctx.eligible
-    seen = list(idx) if every_line else [i for i in idx if eligible[i]]
+    seen: list[int] = []
 
     def keep(opt: ShopOption) -> None:
         # options that leave the same amounts on every eligible line are the same to layer 4: keep the tie winner
+        if not seen and idx:
+            eligible = ctx.eligible
+            seen.extend(idx if every_line else [i for i in idx if eligible[i]])
         vals = dict(zip(idx, opt.run3))
         sig = tuple(vals[i] for i in seen)
         rank = (sum(opt.run3), len(opt.coupons), sorted(c.pos for c in opt.coupons), -opt.shop_off,
@@ -249,7 +255,11 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
             res = [apply_coupon(ctx, c, idx, run) if c.id in active else Skipped(c, ctx.inactive.get(c.id, "inactive"))
                    for c in co]  # fmt: skip
             if len(choices) == 1:  # one option: nothing to compare it with
-                only = _option(shop, idx, sc, co, res, run)
+                for r in res:  # the cards' shares come off the working copy, which is put back just below
+                    if type(r) is Applied:
+                        for i, s in r.shares.items():
+                            run[i] -= s
+                only = ShopOption(shop, idx, sc, co, res, [run[i] for i in idx])
                 for i in idx:
                     run[i] = run1[i]
                 return [Mode(shop, idx, sc, only)]
