@@ -527,8 +527,19 @@ class _Quoted(dict):  # type: ignore[type-arg]
 _QM = _Quoted()
 
 
-def _listed(opened: str, sep: str, items: list[str], close: str) -> str:
-    return opened + sep.join(items) + close if items else "[]"
+def _listed(out: list[str], opened: str, sep: str, items: list[str], end: str, close: str) -> None:
+    """Append a list of written items, each followed by ``end``, to ``out``: the whole text is joined once
+    at the end, rather than copied again for every list and item."""
+    if not items:
+        out.append("[]")
+        return
+    out.append(opened)
+    for k, item in enumerate(items):
+        if k:
+            out.append(sep)
+        out.append(item)
+        out.append(end)
+    out.append(close)
 
 
 def _write_json(q: Quote, indent: int | None) -> str:
@@ -605,18 +616,23 @@ def _write_json(q: Quote, indent: int | None) -> str:
             text += t.title + val(ln.title, 3)
         if ln.presale is not None:
             text += t.stage_deposit if ln.presale.deposit_stage else t.stage_final % qm[dep[i]]
-        out_lines.append(text + close)
+        out_lines.append(text)
     if p_.extras.gifts:
-        out_lines += [val(g, 2) for g in q._gift_dicts()]
+        out_lines += [val(g, 2)[: -len(close)] for g in q._gift_dicts()]  # each item's close is added once
     key = lay.key
-    top = [key(k) + val(v, 1) for k, v in q._head()]
+    top_sep = t.top_sep
+    out = ["{", ind[1]]
+    for k, v in q._head():
+        out += [key(k), val(v, 1), top_sep]
     if q.deposit_paid:
-        top.append(key("deposit_paid") + qm[q.deposit_paid])
+        out += [key("deposit_paid"), qm[q.deposit_paid], top_sep]
     opened = "[" + ind[2]
     closed = ind[1] + "]"
     item_sep = t.item_sep
-    top.append(key("lines") + _listed(opened, item_sep, out_lines, closed))
-    top += [key(k) + val(v, 1) for k, v in q._middle()]
+    out.append(key("lines"))
+    _listed(out, opened, item_sep, out_lines, close, closed)
+    for k, v in q._middle():
+        out += [top_sep, key(k), val(v, 1)]
     shops = []
     shop_tpl = t.shop
     extras = p_.extras
@@ -630,8 +646,9 @@ def _write_json(q: Quote, indent: int | None) -> str:
         text = shop_tpl % (qshop[s], qm[post], qm[shop_pay[s] + post], qm[m], qm[pf])
         if waived is not None:
             text += t.waived + qm[waived.get(s, 0)]
-        shops.append(text + close)
-    top.append(key("shops") + _listed(opened, item_sep, shops, closed))
+        shops.append(text)
+    out += [top_sep, key("shops")]
+    _listed(out, opened, item_sep, shops, close, closed)
     applied = []
     layers = t.layers
     funded = t.funded
@@ -649,7 +666,7 @@ def _write_json(q: Quote, indent: int | None) -> str:
             lt = "{}"
         if a.vouchers is None and a.pools is None and a.packets is None and promo.kind not in more_kinds:
             applied.append(applied_tpl % (qt(promo.id), qt(promo.kind), layers[promo.layer], qm[sum(shares.values())],
-                                          funded[1 if promo.platform_funded else 0], lt) + close)  # fmt: skip
+                                          funded[1 if promo.platform_funded else 0], lt))  # fmt: skip
             continue
         amount, more = q._applied_more(a)
         text = applied_tpl % (qt(promo.id), qt(promo.kind), layers[promo.layer],
@@ -657,8 +674,11 @@ def _write_json(q: Quote, indent: int | None) -> str:
                               funded[1 if promo.platform_funded else 0], lt)  # fmt: skip
         for k, v in more:
             text += t.extra[k] + val(v, 3)
-        applied.append(text + close)
-    top.append(key("applied") + _listed(opened, item_sep, applied, closed))
-    top.append(key("not_applied") + val([_skipped_json(s) for s in q.not_applied], 1))
-    top += [key(k) + val(v, 1) for k, v in q._tail()]
-    return "{" + ind[1] + t.top_sep.join(top) + ind[0] + "}"
+        applied.append(text)
+    out += [top_sep, key("applied")]
+    _listed(out, opened, item_sep, applied, close, closed)
+    out += [top_sep, key("not_applied"), val([_skipped_json(s) for s in q.not_applied], 1)]
+    for k, v in q._tail():
+        out += [top_sep, key(k), val(v, 1)]
+    out += [ind[0], "}"]
+    return "".join(out)
