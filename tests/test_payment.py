@@ -461,3 +461,12 @@ def test_the_refund_receipt_says_coins_come_back_as_coins() -> None:
     assert {"id": "coins", "coins": 1000} in r.to_dict()["returned"]
     assert "1000 个淘金币" in r.to_text("zh_CN") and "1000 coins" in r.to_text("en_US")
     assert "优惠券" not in r.to_text("zh_CN")  # not called a coupon
+
+
+def test_a_tagged_line_outside_the_vip_scope_is_refunded() -> None:
+    c = campaign([], vip88={"rate": 0.95, "scope": {"items": ["hat"]}})
+    q = c.quote({"at": AT, "buyer": {"vip88": True}, "lines": [line("1", "100.00", vip88=True), line("2", "40.00", item="hat")]})
+    # the coat is tagged, the hat is in the setting's scope: both get 5% (5.00 and 2.00)
+    assert [x["discounts"]["payment"] for x in q.to_dict()["lines"]] == ["5.00", "2.00"]
+    r = c.refund(q, {"refunds": [refund("1")]}).to_dict()
+    assert r["total"] == "95.00"

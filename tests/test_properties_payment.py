@@ -164,6 +164,7 @@ def test_no_fen_and_no_coin_is_lost_over_a_refund_history(cc: tuple[dict[str, An
     campaign = promocalc.load(config)
     q = campaign.quote(cart)
     d = q.to_dict()
+    assert campaign.refund(q, [], policy).total == 0  # every record the quote writes reads back
     calls = refund_history(campaign, q, data, policy)
     order: Any = q
     back: dict[str, int] = defaultdict(int)  # cash per line, postage out

@@ -150,7 +150,7 @@ class OrderLine:
     """One line of a record, read and checked."""
 
     __slots__ = ("id", "pos", "shop", "item", "category", "qty", "units", "deposit", "subtotal", "discounts", "payable",
-                 "coins", "red_packets", "gift", "value", "promotion", "presale")  # fmt: skip
+                 "coins", "red_packets", "gift", "value", "promotion", "presale", "vip88")  # fmt: skip
 
     def __init__(self, pos: int) -> None:
         self.pos = pos
@@ -170,6 +170,7 @@ class OrderLine:
         self.value = 0  # a gift line: its declared value per unit
         self.promotion = ""  # a gift line: the gift promotion that gave it
         self.presale = False
+        self.vip88 = False  # tagged for 88VIP: in its reach whatever the setting's scope
 
 
 class OrderInstrument:
@@ -283,6 +284,9 @@ def _read_lines(r: Reader, rec: dict[str, Any], order: Order, comp: Any, max_uni
         ln.item = r.text(d["item"], loc + ("item",), "item")
         ln.category = r.text(d["category"], loc + ("category",), "category") if "category" in d else ""
         ln.gift = gift
+        if "vip88" in d and not isinstance(d["vip88"], bool):
+            r.bad("type", loc + ("vip88",), "vip88 must be true or false")
+        ln.vip88 = d.get("vip88") is True
         if gift:
             ln.value = r.money(d.get("value"), loc + ("value",))
             ln.promotion = r.text(d.get("promotion"), loc + ("promotion",), "promotion")
@@ -433,7 +437,8 @@ def _check_sums(r: Reader, rec: dict[str, Any], order: Order, comp: Any) -> None
             ln = by_id.get(lid)
             if ln is None:
                 bad(loc + ("lines", lid), f"{inst.id!r} has a share on line {shown(lid)!r}, which is not in the order")
-            elif (promo.shop is not None and promo.shop != ln.shop) or not promo.in_scope(ln.item, ln.category):
+            elif (promo.shop is not None and promo.shop != ln.shop) or not (
+                    promo.in_scope(ln.item, ln.category) or (promo.kind == "vip88" and ln.vip88)):
                 bad(loc + ("lines", lid), f"line {shown(lid)!r} is outside the scope of {inst.id!r}")
             elif promo.tender:
                 tender_sums[lid][0 if promo.kind == "coins" else 1] += inst.shares[lid]
