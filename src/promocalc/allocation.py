@@ -17,18 +17,13 @@ def allocate(amount: int, weights: Sequence[int]) -> list[int]:
         return [0] * len(weights)
     if len(weights) == 1:
         return [amount]
-    shares = []
-    rems = []
-    left = amount
-    for w in weights:  # one pass, one divmod per weight: this runs for every instrument on every line set
-        q, r = divmod(amount * w, total)
-        shares.append(q)
-        rems.append(r)
-        left -= q
+    shares = [amount * w // total for w in weights]
+    left = amount - sum(shares)
     if left:
-        # largest remainder first, then the larger weight, then the earlier position
-        order = sorted(range(len(weights)), key=lambda i: (-rems[i], -weights[i], i))
-        for i in order[:left]:
+        # largest remainder first, then the larger weight, then the earlier position: plain tuples sort
+        # without a key function, and the remainder is ``amount * w % total`` (divmod's second half)
+        order = sorted([(-(amount * w % total), -w, i) for i, w in enumerate(weights)])
+        for _, _, i in order[:left]:
             shares[i] += 1
     return shares
 

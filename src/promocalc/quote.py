@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
 from json.encoder import encode_basestring as _quote  # the C function when available
+from operator import attrgetter
 from typing import Any
 
 from .allocation import Runs, allocate_runs, runs_of
 from .engine.cart import Line
 from .engine.compile import Compiled
-from .engine.compiled import LAYER_NAMES
+from .engine.compiled import LAYER_NAMES, Promo
 from .engine.context import Applied, Skipped
 from .engine.pricer import Priced
 from .io.jsontext import Layout, Unsupported, dumps
@@ -74,22 +75,28 @@ class Quote:
         """Every instrument that applied, in layer order then declared order."""
         p = self._p
         ctx = p.ctx
-        out: list[Applied] = []
-        item: dict[str, dict[int, int]] = {}
+        item: dict[Promo, dict[int, int]] = {}
+        item_off = ctx.item_off
         for i, promo in enumerate(ctx.item_of):
-            if promo is not None and ctx.item_off[i]:
-                item.setdefault(promo.id, {})[i] = ctx.item_off[i]
-        for pid, shares in item.items():
-            out.append(Applied(self._camp.by_id[pid], shares))
+            if promo is not None and item_off[i]:
+                shares = item.get(promo)
+                if shares is None:
+                    item[promo] = {i: item_off[i]}
+                else:
+                    shares[i] = item_off[i]
+        out = [Applied(promo, shares) for promo, shares in item.items()]
         for o in p.options:
             if o.shop_result is not None:
                 out.append(o.shop_result)
         for o in p.options:
-            out += [r for r in o.coupon_results if isinstance(r, Applied)]
+            for r in o.coupon_results:
+                if type(r) is Applied:
+                    out.append(r)
         out += p.platform_applied
         out += p.payment_applied
-        out += [Applied(promo, {}) for promo, _, _ in p.extras.applied]
-        out.sort(key=lambda a: (a.promo.layer, a.promo.pos))
+        if p.extras.applied:
+            out += [Applied(promo, {}) for promo, _, _ in p.extras.applied]
+        out.sort(key=_ORDER)
         return out
 
     @property
@@ -111,26 +118,24 @@ class Quote:
         first = [0] * n
         cols = [first, [0] * n, [0] * n, [0] * n, [0] * n]
         back = [0] * n
-        fund: dict[str, list[int]] = {}
+        funds = ([0] * n, [0] * n)  # per line: merchant-funded, platform-funded (per shop at the end)
+        merchant, platform = funds
         for i, ln in enumerate(lines):
             ps = ln.presale
             item = 0 if ps is not None and ps.deposit_stage else ln.price * ln.qty - a1[i]
             first[i] = item
             promo = item_of[i]
-            plat = 0
             if promo is not None:
                 if not promo.counts_lowest:
                     back[i] = item_off[i]
                 if promo.platform_funded:
-                    plat = item_off[i]
-            row = fund.get(ln.shop)
-            if row is None:
-                row = fund[ln.shop] = [0, 0]
-            row[0] += item - plat
-            row[1] += plat
+                    platform[i] = item_off[i]
+                    item -= item_off[i]
+            merchant[i] = item
         for a in self.applied:
             promo = a.promo
-            if promo.layer == 1:
+            layer = promo.layer
+            if layer == 1:
                 continue
             shares = a.shares
             if not shares:
@@ -140,14 +145,25 @@ class Quote:
                     for i, v in shares.items():
                         back[i] += v
                 continue
-            col = cols[promo.layer - 1]
-            f = 1 if promo.platform_funded else 0
-            counts = promo.counts_lowest
-            for i, v in shares.items():
-                col[i] += v
-                fund[lines[i].shop][f] += v
-                if not counts:
+            col = cols[layer - 1]
+            f = funds[1] if promo.platform_funded else merchant
+            if promo.counts_lowest:
+                for i, v in shares.items():
+                    col[i] += v
+                    f[i] += v
+            else:
+                for i, v in shares.items():
+                    col[i] += v
+                    f[i] += v
                     back[i] += v
+        fund: dict[str, list[int]] = {}
+        for i, ln in enumerate(lines):
+            row = fund.get(ln.shop)
+            if row is None:
+                fund[ln.shop] = [merchant[i], platform[i]]
+            else:
+                row[0] += merchant[i]
+                row[1] += platform[i]
         return cols, back, fund
 
     @property
@@ -412,6 +428,7 @@ class Quote:
         return f"<Quote payable={fmt(self.payable)} discount={fmt(self.discount)} lines={len(self.line_payables)}>"
 
 
+_ORDER = attrgetter("promo.order")
 _MORE_KINDS = frozenset({"coins", "free_postage", "gift"})  # kinds whose applied entry has fields after its lines
 _TEXTS: dict[int, str] = {}  # fen -> its text; bounded, the same amounts recur from line to line and quote to quote
 
@@ -501,8 +518,21 @@ class _Tokens:
         self.shop = ("{" + k("id", 3, True) + "%s" + k("postage") + "%s" + k("payable") + "%s" + k("merchant_funded")
                      + "%s" + k("platform_funded") + "%s")  # fmt: skip
         self.waived = k("postage_waived")
-        self.applied = ("{" + k("id", 3, True) + "%s" + k("kind") + "%s" + k("layer") + "%s" + k("amount") + "%s"
-                        + k("funded_by") + "%s" + k("lines") + "%s")  # fmt: skip
+        self.applied_pre = "{" + k("id", 3, True) + "%s" + k("kind") + "%s" + k("layer") + "%s" + k("amount")
+        self.applied_mid = k("funded_by") + "%s" + k("lines")
+        self.head = ("{" + k("campaign", 1, True) + "%s" + k("at", 1) + "%s" + k("currency", 1) + '"CNY"'
+                     + k("subtotal", 1) + "%s" + k("discount", 1) + "%s" + k("payable", 1) + "%s")  # fmt: skip
+        self.postage = k("postage", 1)
+        # a voucher or cross-shop pool: a dict at depth 4 in the applied entry's list of pools
+        self.pool = "{" + k("tiers", 5, True) + "%s" + k("base", 5) + "%s" + k("amount", 5) + "%s" + k("lines", 5) + "%s"
+        self.pool_close = ind[4] + "}"
+        self.pools_open = "[" + ind[4]
+        self.pools_sep = "," + ind[4]
+        self.pools_close = ind[3] + "]"
+        self.pool_lines_open = "[" + ind[6]
+        self.pool_lines_sep = "," + ind[6]
+        self.pool_lines_close = ind[5] + "]"
+        self.pool_key = {name: k(name, 5) for name in ("reason", "gap", "vouchers")}
         self.share_sep = "," + ind[4]
         self.shares_open = "{" + ind[4]
         self.shares_close = ind[3] + "}"
@@ -540,6 +570,34 @@ def _listed(out: list[str], opened: str, sep: str, items: list[str], end: str, c
         out.append(item)
         out.append(end)
     out.append(close)
+
+
+def _pools_text(pools: list[dict[str, Any]], lines: list[Line], t: _Tokens, val: Any) -> str:
+    """The text of ``[_pool_json(pool) ...]`` as an applied entry holds it."""
+    if not pools:
+        return "[]"
+    qt = _quote
+    qm = _QM
+    out = []
+    for pool in pools:
+        ids = pool["lines"]
+        lt = (t.pool_lines_open + t.pool_lines_sep.join([qt(lines[i].id) for i in ids]) + t.pool_lines_close) if ids else "[]"
+        base = pool["base"]
+        amount = pool["amount"]
+        text = t.pool % (qt(str(pool["tiers"])), qm[base] if type(base) is int else val(base, 5),
+                         qm[amount] if type(amount) is int else val(amount, 5), lt)  # fmt: skip
+        for k, v in pool.items():
+            if k in _POOL_FIXED:
+                continue
+            kk = t.pool_key.get(k)
+            if kk is None:
+                raise Unsupported  # a field this writer does not know: the generic writer decides
+            text += kk + (qm[v] if k == "gap" and type(v) is int else val(v, 5))
+        out.append(text + t.pool_close)
+    return t.pools_open + t.pools_sep.join(out) + t.pools_close
+
+
+_POOL_FIXED = frozenset({"tiers", "base", "amount", "lines"})
 
 
 def _write_json(q: Quote, indent: int | None) -> str:
@@ -621,9 +679,8 @@ def _write_json(q: Quote, indent: int | None) -> str:
         out_lines += [val(g, 2)[: -len(close)] for g in q._gift_dicts()]  # each item's close is added once
     key = lay.key
     top_sep = t.top_sep
-    out = ["{", ind[1]]
-    for k, v in q._head():
-        out += [key(k), val(v, 1), top_sep]
+    camp = q._camp
+    out = [t.head % (qt(camp.id), qt(_at_text(p_.at, camp.tz)), qm[q.subtotal], qm[q.discount], qm[q.payable]), top_sep]
     if q.deposit_paid:
         out += [key("deposit_paid"), qm[q.deposit_paid], top_sep]
     opened = "[" + ind[2]
@@ -631,8 +688,11 @@ def _write_json(q: Quote, indent: int | None) -> str:
     item_sep = t.item_sep
     out.append(key("lines"))
     _listed(out, opened, item_sep, out_lines, close, closed)
-    for k, v in q._middle():
-        out += [top_sep, key(k), val(v, 1)]
+    if camp.has_postage or has_payment:
+        for k, v in q._middle():
+            out += [top_sep, key(k), val(v, 1)]
+    else:
+        out += [t.postage, qm[q.postage]]
     shops = []
     shop_tpl = t.shop
     extras = p_.extras
@@ -655,8 +715,10 @@ def _write_json(q: Quote, indent: int | None) -> str:
     share_sep = t.share_sep
     shares_open = t.shares_open
     shares_close = t.shares_close
-    applied_tpl = t.applied
     more_kinds = _MORE_KINDS
+    parts = camp.texts.get(indent)
+    if parts is None:
+        parts = camp.texts[indent] = {}
     for a in q.applied:
         promo = a.promo
         shares = a.shares
@@ -664,14 +726,20 @@ def _write_json(q: Quote, indent: int | None) -> str:
             lt = shares_open + share_sep.join([qids[i] + qm[v] for i, v in sorted(shares.items())]) + shares_close
         else:
             lt = "{}"
-        if a.vouchers is None and a.pools is None and a.packets is None and promo.kind not in more_kinds:
-            applied.append(applied_tpl % (qt(promo.id), qt(promo.kind), layers[promo.layer], qm[sum(shares.values())],
-                                          funded[1 if promo.platform_funded else 0], lt))  # fmt: skip
+        fixed = parts.get(promo)
+        if fixed is None:  # the same for every quote of the campaign
+            fixed = parts[promo] = (t.applied_pre % (qt(promo.id), qt(promo.kind), layers[promo.layer]),
+                                    t.applied_mid % funded[1 if promo.platform_funded else 0])  # fmt: skip
+        if a.packets is None and promo.kind not in more_kinds:
+            text = fixed[0] + qm[sum(shares.values())] + fixed[1] + lt
+            if a.vouchers is not None:
+                text += t.extra["vouchers"] + val(a.vouchers, 3)
+            if a.pools is not None:
+                text += t.extra["pools"] + _pools_text(a.pools, ctx.lines, t, val)
+            applied.append(text)
             continue
         amount, more = q._applied_more(a)
-        text = applied_tpl % (qt(promo.id), qt(promo.kind), layers[promo.layer],
-                              qt(amount) if amount else qm[sum(shares.values())],
-                              funded[1 if promo.platform_funded else 0], lt)  # fmt: skip
+        text = fixed[0] + (qt(amount) if amount else qm[sum(shares.values())]) + fixed[1] + lt
         for k, v in more:
             text += t.extra[k] + val(v, 3)
         applied.append(text)

@@ -58,6 +58,7 @@ class Compiled:
         "shops", "promos", "by_id", "item_promos", "shop_promos", "card_promos", "platform", "categories",
         "cross_tiers", "voucher_tiers", "always_active", "conditional", "_alternatives",
         "postage_promos", "gift_promos", "red_packets", "vip88", "coins", "has_payment", "has_postage",
+        "wallet_promos", "texts",
     )  # fmt: skip
 
     def __init__(self, cfg: Config) -> None:
@@ -172,6 +173,8 @@ class Compiled:
                 c.tender = True
             self.promos.append(c)
         self.by_id = {c.id: c for c in self.promos}
+        self.wallet_promos = [c for c in self.promos if c.is_coupon]  # what a wallet can hold, in declared order
+        self.texts: dict[object, dict[Promo, tuple[str, str]]] = {}  # per JSON layout: each promotion's fixed text
         # the payment layer's own instruments: 88VIP (a discount, platform-funded) and coins (tender, merchant)
         self.vip88: Promo | None = None
         if camp.vip88 is not None:

@@ -38,7 +38,7 @@ class Promo:
         "threshold", "price", "rate", "off", "rounding", "campaign_price", "limit_qty",
         "face", "max_per_checkout", "inclusive_tail", "balance_capped",
         "is_coupon", "card_kind", "is_voucher",
-        "need", "by_items", "regions", "gifts", "tender",
+        "need", "by_items", "regions", "gifts", "tender", "order",
     )  # fmt: skip
 
     def __init__(self, id: str, pos: int, kind: str, layer: int) -> None:
@@ -46,6 +46,7 @@ class Promo:
         self.pos = pos
         self.kind = kind
         self.layer = layer
+        self.order = (layer, pos)  # where a quote lists it: layer, then declared order
         self.shop: str | None = None
         self.name: str | None = None
         self.items: frozenset[str] | None = None

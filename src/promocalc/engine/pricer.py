@@ -121,7 +121,7 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     dep_total = sum(ctx.dep)
     packets_proven = [True]
 
-    def evaluate(choice: tuple[ShopOption, ...], cc: tuple[Promo, ...], disabled: frozenset[str]):  # type: ignore[no-untyped-def]
+    def layer4(choice: tuple[ShopOption, ...], cc: tuple[Promo, ...], disabled: frozenset[str]):  # type: ignore[no-untyped-def]
         r = list(run1)
         for opt in choice:
             for i, v in zip(opt.idx, opt.run3):
@@ -132,14 +132,18 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
             applied = applied + paid
             if not proven:
                 packets_proven[0] = False
+        return r, applied, skipped
+
+    def evaluate(choice: tuple[ShopOption, ...], cc: tuple[Promo, ...], disabled: frozenset[str]):  # type: ignore[no-untyped-def]
+        r, applied, skipped = layer4(choice, cc, disabled)
         coupons = [c for opt in choice for c in opt.coupons] + list(cc)
         return tie_key(sum(r) - dep_total, coupons, choice), r, applied, skipped
 
     lower_bound = None
     if not cc_free and len(alts) == 1 and all(len(m) == 1 and m[0].option is not None for m in per_shop):
         choice = tuple(m[0].option for m in per_shop if m[0].option is not None)
-        key, r, applied, skipped = evaluate(choice, cc_fixed, alts[0])
-        best = (key, choice, cc_fixed, r, applied, skipped)
+        r, applied, skipped = layer4(choice, cc_fixed, alts[0])  # one combination: nothing to rank it against
+        best = (None, choice, cc_fixed, r, applied, skipped)
         optimal = True
     elif pay is None and _few(per_shop, len(alts) << len(cc_free)):
         # a handful of combinations: pricing each one costs less than setting up the search
@@ -227,11 +231,13 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
         run = list(run1)
     simple: dict[tuple[int, ...], tuple[tuple[object, ...], ShopOption]] = {}
     modes: list[Mode] = []
-    eligible = ctx.eligible
-    seen = list(idx) if every_line else [i for i in idx if eligible[i]]
+    seen: list[int] = []
 
     def keep(opt: ShopOption) -> None:
         # options that leave the same amounts on every eligible line are the same to layer 4: keep the tie winner
+        if not seen and idx:
+            eligible = ctx.eligible
+            seen.extend(idx if every_line else [i for i in idx if eligible[i]])
         vals = dict(zip(idx, opt.run3))
         sig = tuple(vals[i] for i in seen)
         rank = (sum(opt.run3), len(opt.coupons), sorted(c.pos for c in opt.coupons), -opt.shop_off,
@@ -249,7 +255,11 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
             res = [apply_coupon(ctx, c, idx, run) if c.id in active else Skipped(c, ctx.inactive.get(c.id, "inactive"))
                    for c in co]  # fmt: skip
             if len(choices) == 1:  # one option: nothing to compare it with
-                only = _option(shop, idx, sc, co, res, run)
+                for r in res:  # the cards' shares come off the working copy, which is put back just below
+                    if type(r) is Applied:
+                        for i, s in r.shares.items():
+                            run[i] -= s
+                only = ShopOption(shop, idx, sc, co, res, [run[i] for i in idx])
                 for i in idx:
                     run[i] = run1[i]
                 return [Mode(shop, idx, sc, only)]
@@ -304,47 +314,57 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
             reported.add(s.promo.id)
             result.append(s)
 
-    for p in camp.promos:
-        reason = ctx.inactive.get(p.id)
-        if reason is None:
-            continue
-        if p.shop is not None and p.shop not in shops_in:
-            continue
-        if p.is_coupon and p.id not in held:
-            continue
-        if p.kind == "platform_red_packet" and not ctx.cart.red_packets.get(p.id):
-            continue
-        if any(p.in_scope(ln.item, ln.category) for ln in lines if p.shop is None or ln.shop == p.shop):
-            add(Skipped(p, "not_in_window" if reason == "preheat" else reason,
-                        detail="preheat: shown, not applied" if reason == "preheat" else None))
+    inactive = ctx.inactive
+    if inactive:
+        for p in camp.promos:
+            reason = inactive.get(p.id)
+            if reason is None:
+                continue
+            if p.shop is not None and p.shop not in shops_in:
+                continue
+            if p.is_coupon and p.id not in held:
+                continue
+            if p.kind == "platform_red_packet" and not ctx.cart.red_packets.get(p.id):
+                continue
+            if any(p.in_scope(ln.item, ln.category) for ln in lines if p.shop is None or ln.shop == p.shop):
+                add(Skipped(p, "not_in_window" if reason == "preheat" else reason,
+                            detail="preheat: shown, not applied" if reason == "preheat" else None))
+    active = ctx.active
     won = {p.id for p in ctx.item_of if p is not None}
+    losers: dict[str, list[Promo]] = {}  # per shop: its active item promotions that won no line
+    item_promos = camp.item_promos
     for ln in lines:
-        for p in camp.item_promos.get(ln.shop, ()):
-            if p.id in ctx.active and p.id not in won and p.in_scope(ln.item, ln.category):
+        lost = losers.get(ln.shop)
+        if lost is None:
+            lost = losers[ln.shop] = [p for p in item_promos.get(ln.shop, ()) if p.id in active and p.id not in won]
+        for p in lost:
+            if p.in_scope(ln.item, ln.category):
                 winner = ctx.item_of[ln.pos]
                 add(Skipped(p, "one_item_promotion_per_line", by=winner.id if winner else None))
     for s in notes:
         add(s)
     for o in out.options:
         for p in camp.shop_promos.get(o.shop, ()):
-            if p.id in ctx.active and (o.shop_result is None or o.shop_result.promo is not p):
+            if p.id in active and (o.shop_result is None or o.shop_result.promo is not p):
                 add(Skipped(p, "one_shop_promotion_per_order", by=o.shop_result.promo.id if o.shop_result else None))
         for r in o.coupon_results:
             if isinstance(r, Skipped):
                 add(r)
     chosen = {c.id for c in out.coupons}
-    run = list(ctx.a1)
-    for o in out.options:
-        if o.shop_result is not None:
-            for i, s in o.shop_result.shares.items():
-                run[i] -= s
-    for p in camp.promos:
-        if not p.is_coupon or p.id not in held or p.id in chosen or p.id in reported or p.id not in ctx.active:
+    run: list[int] | None = None  # A2: made only when a held card is tried again
+    for p in camp.wallet_promos:
+        if p.id not in held or p.id in chosen or p.id in reported or p.id not in active:
             continue
         if p.card_kind is not None:
             o2 = chosen_shop.get(p.shop or "")
             if o2 is None:
                 continue
+            if run is None:
+                run = list(ctx.a1)
+                for o in out.options:
+                    if o.shop_result is not None:
+                        for i, s in o.shop_result.shares.items():
+                            run[i] -= s
             r = apply_coupon(ctx, p, o2.idx, run)
             if isinstance(r, Skipped):
                 add(r)
@@ -361,7 +381,7 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
     if use is not None:  # a named coupon is never silently dropped (e.g. its shop has no lines here)
         done = {a.promo.id for a in out.platform_applied}
         done |= {r.promo.id for o in out.options for r in o.coupon_results if isinstance(r, Applied)}
-        for p in camp.promos:
+        for p in camp.wallet_promos:  # only coupons can be named
             if p.id in use and p.id not in done:
                 add(Skipped(p, "no_lines_in_scope"))
     return result

@@ -76,9 +76,13 @@ class Mode:
         self.shop_result = shop_result
         self.option = option
         self.base = base or {}
-        self.units = units or []
-        in_units = {i for u in self.units for i in u.lines}
-        self.fixed_lines = [i for i in idx if i not in in_units]
+        if units:
+            self.units = units
+            in_units = {i for u in units for i in u.lines}
+            self.fixed_lines = [i for i in idx if i not in in_units]
+        else:
+            self.units = []
+            self.fixed_lines = list(idx)
 
     def build(self, picks: list[tuple[Promo | None, Applied | None]]) -> ShopOption:
         """The shop option for one coupon (or none) per unit."""
