@@ -93,14 +93,21 @@ def check_quote_adds_up(config: dict[str, Any], cart: dict[str, Any], q: dict[st
     """RULES 1, 3, FORMATS quote: every figure of a quote is the sum of its parts, to the fen."""
     line_total = 0
     deposits = 0
+    tenders = 0
     by_shop: dict[str, int] = defaultdict(int)
     for ln in q["lines"]:
         pay = fen(ln, "payable")
         dep = fen(ln, "deposit_paid")
         assert pay >= 0, ln
-        disc = [to_fen(ln["discounts"][k]) for k in ("item", "shop", "coupon", "platform")]
+        disc = [to_fen(v) for v in ln["discounts"].values()]  # item to platform, and payment (88VIP) with it
         assert all(x >= 0 for x in disc), ln
-        assert fen(ln, "subtotal") - sum(disc) == pay + dep, ln
+        # coins and red packets are tender: they pay part of the line, they are no discount
+        paid_by = ln.get("paid_by", {})
+        tender = to_fen(paid_by.get("coins", "0")) + to_fen(paid_by.get("red_packets", "0"))
+        if paid_by:
+            assert to_fen(paid_by["cash"]) == pay, ln
+        tenders += tender
+        assert fen(ln, "subtotal") - sum(disc) == pay + dep + tender, ln
         units = [to_fen(u) for u in ln["units"]]
         assert len(units) == ln["qty"] and all(u >= 0 for u in units)
         assert sum(units) == pay + dep, ln
@@ -108,19 +115,23 @@ def check_quote_adds_up(config: dict[str, Any], cart: dict[str, Any], q: dict[st
         deposits += dep
         by_shop[ln["shop"]] += pay
     assert fen(q, "payable") == line_total + fen(q, "postage")
-    assert fen(q, "subtotal") - fen(q, "discount") == line_total + deposits
+    assert fen(q, "subtotal") - fen(q, "discount") == line_total + deposits + tenders
     assert sum(fen(s, "payable") for s in q["shops"]) == fen(q, "payable")
     assert sum(fen(s, "postage") for s in q["shops"]) == fen(q, "postage")
     for s in q["shops"]:
         assert fen(s, "payable") == by_shop[s["id"]] + fen(s, "postage")
     lines = {ln["id"]: ln for ln in q["lines"]}
     per_layer: dict[tuple[str, str], int] = defaultdict(int)
+    tender_kinds = ("coins", "platform_red_packet")
     for a in q["applied"]:
+        if a["layer"] in ("postage", "gift"):  # beside the price: no line shares
+            assert a["lines"] == {}, a
+            continue
         shares = [to_fen(v) for v in a["lines"].values()]
         assert fen(a, "amount") == sum(shares) > 0, a
         assert all(s > 0 for s in shares), a
         for lid, v in a["lines"].items():
-            per_layer[(lid, a["layer"])] += to_fen(v)
+            per_layer[(lid, "tender" if a["kind"] in tender_kinds else a["layer"])] += to_fen(v)
     for raw in cart["lines"]:
         lid = raw["id"]
         ps = raw.get("presale")
@@ -129,20 +140,23 @@ def check_quote_adds_up(config: dict[str, Any], cart: dict[str, Any], q: dict[st
         if ps:
             dep = to_fen(ps["deposit"])
             expand = (to_fen(ps.get("deposit_value") or ps["deposit"]) - dep + to_fen(ps.get("instant_off") or 0)) * raw["qty"]
-        for layer in ("item", "shop", "coupon", "platform"):
+        for layer in lines[lid]["discounts"]:
             got = per_layer[(lid, layer)] + (expand if layer == "item" else 0)
             assert got == to_fen(lines[lid]["discounts"][layer]), (lid, layer)
+        paid_by = lines[lid].get("paid_by", {})
+        tender = to_fen(paid_by.get("coins", "0")) + to_fen(paid_by.get("red_packets", "0"))
+        assert per_layer[(lid, "tender")] == tender, lid
 
 
 @FAST
-@given(campaigns_and_carts())
+@given(campaigns_and_carts(extras=True))
 def test_quote_adds_up(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
     config, cart = cc
     check_quote_adds_up(config, cart, quote(config, cart))
 
 
 @FAST
-@given(campaigns_and_carts())
+@given(campaigns_and_carts(extras=True))
 def test_same_input_same_quote(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
     config, cart = cc
     campaign = promocalc.load(config)
@@ -254,7 +268,7 @@ def shuffle_lines(cart: dict[str, Any], rnd: Any) -> dict[str, Any]:
 
 
 @FAST
-@given(campaigns_and_carts(), st.randoms(use_true_random=False))
+@given(campaigns_and_carts(extras=True), st.randoms(use_true_random=False))
 def test_totals_do_not_depend_on_line_order(cc: tuple[dict[str, Any], dict[str, Any]], rnd: Any) -> None:
     config, cart = cc
     q = quote(config, cart)
@@ -267,7 +281,7 @@ def test_totals_do_not_depend_on_line_order(cc: tuple[dict[str, Any], dict[str, 
 
 
 @FAST
-@given(campaigns_and_carts(), st.randoms(use_true_random=False))
+@given(campaigns_and_carts(extras=True), st.randoms(use_true_random=False))
 def test_quote_does_not_depend_on_shop_order_in_config(cc: tuple[dict[str, Any], dict[str, Any]], rnd: Any) -> None:
     config, cart = cc
     shuffled = copy.deepcopy(config)
@@ -282,7 +296,7 @@ def test_quote_does_not_depend_on_shop_order_in_config(cc: tuple[dict[str, Any],
 
 
 @SLOW
-@given(campaigns_and_carts(use=False, max_lines=5))
+@given(campaigns_and_carts(extras=True, use=False, max_lines=5))
 def test_chosen_coupons_are_never_worse_than_any_named_combination(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
     config, cart = cc
     campaign = promocalc.load(config)
@@ -308,7 +322,7 @@ def test_chosen_coupons_are_never_worse_than_any_named_combination(cc: tuple[dic
 
 
 @FAST
-@given(campaigns_and_carts(ruleset="parallel"), st.randoms(use_true_random=False))
+@given(campaigns_and_carts(extras=True, ruleset="parallel"), st.randoms(use_true_random=False))
 def test_parallel_discounts_do_not_depend_on_declared_order(
     cc: tuple[dict[str, Any], dict[str, Any]], rnd: Any
 ) -> None:
@@ -334,7 +348,7 @@ def test_parallel_discounts_do_not_depend_on_declared_order(
 
 
 @FAST
-@given(campaigns_and_carts())
+@given(campaigns_and_carts(extras=True))
 def test_platform_instruments_only_on_eligible_lines_and_never_with_what_they_exclude(
     cc: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
@@ -397,7 +411,7 @@ def test_nothing_applies_outside_the_effective_window(cc: tuple[dict[str, Any], 
 
 
 @FAST
-@given(campaigns_and_carts(use=False), st.data())
+@given(campaigns_and_carts(extras=True, use=False), st.data())
 def test_a_named_combination_that_breaks_the_card_rules_is_an_error(
     cc: tuple[dict[str, Any], dict[str, Any]], data: st.DataObject
 ) -> None:
@@ -422,7 +436,7 @@ def test_a_named_combination_that_breaks_the_card_rules_is_an_error(
 
 
 @FAST
-@given(campaigns_and_carts(use=True))
+@given(campaigns_and_carts(extras=True, use=True))
 def test_every_named_coupon_is_applied_or_reported(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
     """RULES 6: a named coupon that cannot apply is reported with its reason, never silently dropped."""
     config, cart = cc
@@ -440,7 +454,7 @@ from promocalc.testing import campaigns_and_carts
 
 @settings(max_examples=40, derandomize=True, database=None, deadline=None,
           suppress_health_check=list(HealthCheck))
-@given(campaigns_and_carts())
+@given(campaigns_and_carts(extras=True))
 def run(cc):
     config, cart = cc
     print(json.dumps([config, cart, promocalc.load(config).quote(cart).to_dict()], sort_keys=True))
@@ -488,7 +502,7 @@ def test_funding_splits_every_discount_between_merchant_and_platform(cc: tuple[d
 
 
 @FAST
-@given(campaigns_and_carts())
+@given(campaigns_and_carts(extras=True))
 def test_units_of_equal_weight_differ_by_at_most_a_fen_first_units_first(
     cc: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
