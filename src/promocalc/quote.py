@@ -563,17 +563,16 @@ def _listed(out: list[str], opened: str, sep: str, items: list[str], end: str, c
     if not items:
         out.append("[]")
         return
+    k = len(items)
+    mixed: list[str] = [end + sep] * (2 * k)  # item, separator, item, ..., item, close: slices, no loop
+    mixed[0::2] = items
+    mixed[-1] = end + close
     out.append(opened)
-    for k, item in enumerate(items):
-        if k:
-            out.append(sep)
-        out.append(item)
-        out.append(end)
-    out.append(close)
+    out += mixed
 
 
-def _pools_text(pools: list[dict[str, Any]], lines: list[Line], t: _Tokens, val: Any) -> str:
-    """The text of ``[_pool_json(pool) ...]`` as an applied entry holds it."""
+def _pools_text(pools: list[dict[str, Any]], qids: list[str], t: _Tokens, val: Any) -> str:
+    """The text of ``[_pool_json(pool) ...]`` as an applied entry holds it (``qids``: the line ids, quoted)."""
     if not pools:
         return "[]"
     qt = _quote
@@ -581,7 +580,7 @@ def _pools_text(pools: list[dict[str, Any]], lines: list[Line], t: _Tokens, val:
     out = []
     for pool in pools:
         ids = pool["lines"]
-        lt = (t.pool_lines_open + t.pool_lines_sep.join([qt(lines[i].id) for i in ids]) + t.pool_lines_close) if ids else "[]"
+        lt = (t.pool_lines_open + t.pool_lines_sep.join([qids[i] for i in ids]) + t.pool_lines_close) if ids else "[]"
         base = pool["base"]
         amount = pool["amount"]
         text = t.pool % (qt(str(pool["tiers"])), qm[base] if type(base) is int else val(base, 5),
@@ -620,7 +619,9 @@ def _write_json(q: Quote, indent: int | None) -> str:
     pay = q.line_payables
     (c_item, c_shop, c_coupon, c_platform, c_payment), left_out, fund = q._per_line
     qshop: dict[str, str] = {}
-    qids: list[str] = []
+    qids: list[str] = []  # per line: its id quoted and the colon after it (a key of an entry's lines)
+    plain_ids: list[str] = []
+    shop_pay: dict[str, int] = {}
     out_lines = []
     unit_sep = t.unit_sep
     line_tpl = t.line_paid if has_payment else t.line
@@ -631,14 +632,16 @@ def _write_json(q: Quote, indent: int | None) -> str:
     for ln in ctx.lines:
         i += 1
         qid = qt(ln.id)
+        plain_ids.append(qid)
         qids.append(qid + colon)
         shop = ln.shop
         qs = qshop.get(shop)
         if qs is None:
             qs = qshop[shop] = qt(shop)
+        p = pay[i]
+        shop_pay[shop] = shop_pay.get(shop, 0) + p
         cat = ln.category
         qty = ln.qty
-        p = pay[i]
         total = p + dep[i]
         if qty == 1:
             ut = qm[total]
@@ -698,9 +701,6 @@ def _write_json(q: Quote, indent: int | None) -> str:
     extras = p_.extras
     postage = extras.postage
     waived = extras.waived if q._camp.has_postage else None
-    shop_pay: dict[str, int] = {}
-    for ln, p in zip(ctx.lines, pay):
-        shop_pay[ln.shop] = shop_pay.get(ln.shop, 0) + p
     for s, (m, pf) in fund.items():
         post = postage[s]
         text = shop_tpl % (qshop[s], qm[post], qm[shop_pay[s] + post], qm[m], qm[pf])
@@ -735,7 +735,7 @@ def _write_json(q: Quote, indent: int | None) -> str:
             if a.vouchers is not None:
                 text += t.extra["vouchers"] + val(a.vouchers, 3)
             if a.pools is not None:
-                text += t.extra["pools"] + _pools_text(a.pools, ctx.lines, t, val)
+                text += t.extra["pools"] + _pools_text(a.pools, plain_ids, t, val)
             applied.append(text)
             continue
         amount, more = q._applied_more(a)

@@ -38,7 +38,7 @@ class Promo:
         "threshold", "price", "rate", "off", "rounding", "campaign_price", "limit_qty",
         "face", "max_per_checkout", "inclusive_tail", "balance_capped",
         "is_coupon", "card_kind", "is_voucher",
-        "need", "by_items", "regions", "gifts", "tender", "order",
+        "need", "by_items", "regions", "gifts", "tender", "order", "unit_prices",
     )  # fmt: skip
 
     def __init__(self, id: str, pos: int, kind: str, layer: int) -> None:
@@ -80,6 +80,7 @@ class Promo:
         self.regions: frozenset[str] = frozenset()  # free postage: buyer regions that still pay postage
         self.gifts: tuple[tuple[str, int, int], ...] = ()  # gift: (item, qty, declared value per unit)
         self.tender = False  # coins and red packets pay part of the price; they are not a discount
+        self.unit_prices: dict[int, int] = {}  # list unit price -> promoted one, remembered (bounded)
 
     def in_scope(self, item: str, category: str) -> bool:
         """Whether a line of ``item`` in ``category`` is covered by this promotion's scope."""
@@ -93,6 +94,14 @@ class Promo:
 
     def unit_price(self, price: int) -> int:
         """Layer 1: the promoted unit price for a list unit price (never above it, never below 0)."""
+        unit = self.unit_prices.get(price)
+        if unit is None:
+            unit = self._unit_price(price)
+            if len(self.unit_prices) < 4096:
+                self.unit_prices[price] = unit
+        return unit
+
+    def _unit_price(self, price: int) -> int:
         if self.kind == "price":
             return min(self.price, price)
         if self.kind == "rate":

@@ -26,7 +26,9 @@ def apply_item_layer(ctx: Context, promos_by_shop: dict[str, list[Promo]]) -> No
                 continue
             if best is not None and best.campaign_price and not p.campaign_price:
                 continue
-            unit = p.unit_price(ln.price)
+            unit = p.unit_prices.get(ln.price)
+            if unit is None:
+                unit = p.unit_price(ln.price)
             n = ln.qty
             if p.limit_qty is not None:
                 n = max(0, min(n, p.limit_qty - used.get((p.id, ln.item), 0)))
