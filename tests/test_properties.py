@@ -36,6 +36,9 @@ def fen(d: dict[str, Any], key: str) -> int:
 
 
 def promo_of(config: dict[str, Any], pid: str) -> dict[str, Any]:
+    """The promotion of a config by id; 88VIP and coins are the campaign's and the shops' own settings."""
+    if pid in ("vip88", "coins"):
+        return {"id": pid, "kind": pid}
     return next(p for p in config["promotions"] if p["id"] == pid)
 
 
@@ -169,7 +172,7 @@ def test_same_input_same_quote(cc: tuple[dict[str, Any], dict[str, Any]]) -> Non
 
 
 @FAST
-@given(campaigns_and_carts())
+@given(campaigns_and_carts(extras=True))
 def test_one_item_promotion_per_line_one_shop_promotion_per_shop_one_card_kind(
     cc: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
@@ -207,7 +210,8 @@ def test_one_item_promotion_per_line_one_shop_promotion_per_shop_one_card_kind(
     assert all(n == 1 for n in cat_coupons.values())
     if "use" in cart:
         named = set(cart["use"])
-        assert {a["id"] for a in q["applied"] if promo_of(config, a["id"])["kind"].endswith(("coupon", "red_packet"))} <= named
+        # platform red packets are held as counts, like vouchers: they apply whether or not `use` is given
+        assert {a["id"] for a in q["applied"] if promo_of(config, a["id"])["kind"] in ("shop_coupon", "item_coupon", "shop_red_packet", "category_coupon")} <= named
         assert "optimal" not in q
     else:
         assert "optimal" in q
@@ -217,7 +221,7 @@ def test_one_item_promotion_per_line_one_shop_promotion_per_shop_one_card_kind(
 
 
 @FAST
-@given(campaigns_and_carts())
+@given(campaigns_and_carts(extras=True))
 def test_vouchers_within_cap_and_held_allowance_within_balance(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
     config, cart = cc
     q = quote(config, cart)
@@ -236,11 +240,13 @@ def test_vouchers_within_cap_and_held_allowance_within_balance(cc: tuple[dict[st
 
 
 @FAST
-@given(campaigns_and_carts(negative_lines="reject"))
+@given(campaigns_and_carts(extras=True, negative_lines="reject"))
 def test_reject_never_leaves_a_discounted_line_at_zero(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
     config, cart = cc
     q = quote(config, cart)
-    payable = {ln["id"]: fen(ln, "payable") for ln in q["lines"]}
+    # what a line still costs: coins and red packets pay part of it, they take nothing off
+    payable = {ln["id"]: fen(ln, "payable") + sum(to_fen(ln.get("paid_by", {}).get(k, "0")) for k in ("coins", "red_packets"))
+               for ln in q["lines"]}  # fmt: skip
     for a in q["applied"]:
         if a["layer"] != "item":
             for lid in a["lines"]:
@@ -371,7 +377,7 @@ def test_platform_instruments_only_on_eligible_lines_and_never_with_what_they_ex
 
 
 @FAST
-@given(campaigns_and_carts())
+@given(campaigns_and_carts(extras=True))
 def test_lowest_unit_price_leaves_out_only_what_does_not_count(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
     """RULES 9: with every applied instrument counting, the lowest unit price is the cheapest frozen unit;
     an instrument that does not count (the category voucher) only raises it."""
@@ -381,7 +387,8 @@ def test_lowest_unit_price_leaves_out_only_what_does_not_count(cc: tuple[dict[st
     back: dict[str, int] = defaultdict(int)
     for a in q["applied"]:
         p = promo_of(config, a["id"])
-        counts = p.get("counts_toward_lowest_price", p["kind"] != "category_voucher")
+        # the voucher, 88VIP (a member's discount) and tender (coins, red packets) do not count by default
+        counts = p.get("counts_toward_lowest_price", p["kind"] not in ("category_voucher", "vip88", "coins", "platform_red_packet"))
         if not counts:
             for lid, v in a["lines"].items():
                 back[lid] += to_fen(v)
@@ -478,7 +485,7 @@ def test_quotes_do_not_depend_on_the_hash_seed() -> None:
 
 
 @FAST
-@given(campaigns_and_carts())
+@given(campaigns_and_carts(extras=True))
 def test_funding_splits_every_discount_between_merchant_and_platform(cc: tuple[dict[str, Any], dict[str, Any]]) -> None:
     """RULES 12c: each shop's merchant- plus platform-funded amounts are all its lines' discounts (every
     layer); the platform funds exactly the instruments funded by the platform (category coupons by default)."""
@@ -487,11 +494,16 @@ def test_funding_splits_every_discount_between_merchant_and_platform(cc: tuple[d
     shop_of = {ln["id"]: ln["shop"] for ln in q["lines"]}
     discount: dict[str, int] = defaultdict(int)
     for ln in q["lines"]:
-        discount[ln["shop"]] += fen(ln, "subtotal") - fen(ln, "payable") - fen(ln, "deposit_paid")
+        # coins and red packets pay part of a line: tender, no discount, and funded apart
+        tender = sum(to_fen(ln.get("paid_by", {}).get(k, "0")) for k in ("coins", "red_packets"))
+        discount[ln["shop"]] += fen(ln, "subtotal") - fen(ln, "payable") - fen(ln, "deposit_paid") - tender
     platform: dict[str, int] = defaultdict(int)
     for a in q["applied"]:
         p = promo_of(config, a["id"])
-        if p.get("funded_by", "platform" if p["kind"] == "category_coupon" else "merchant") == "platform":
+        if p["kind"] in ("coins", "platform_red_packet"):
+            continue
+        platform_kinds = ("category_coupon", "platform_red_packet", "vip88")
+        if p.get("funded_by", "platform" if p["kind"] in platform_kinds else "merchant") == "platform":
             for lid, v in a["lines"].items():
                 platform[shop_of[lid]] += to_fen(v)
     for s in q["shops"]:
