@@ -116,3 +116,17 @@ def test_a_sealed_quote_writes_what_json_dumps_writes() -> None:
     assert d["seal"] and d["fingerprint"]
     assert q.to_json() == json.dumps(d, ensure_ascii=False, indent=1)
     assert q.to_json(indent=None) == json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_to_json_takes_the_generic_writer_past_the_usual_indents() -> None:
+    # the fast writer keeps texts per indent: only a bounded few are served by it; the others write the same
+    from .helpers import cart as a_cart
+    from .helpers import config as a_config
+    from .helpers import line
+
+    campaign = promocalc.load(a_config([{"id": "mj", "kind": "shop_reduction", "shop": "a", "tiers": ["300-20"]}]))
+    q = campaign.quote(a_cart([line("1", "320.00")]))
+    compact = json.dumps(q.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    assert q.to_json(None) == compact
+    for indent in (0, 1, 8, 9, 40, -1):
+        assert q.to_json(indent) == json.dumps(q.to_dict(), ensure_ascii=False, indent=indent), indent

@@ -399,8 +399,12 @@ class Quote:
         """The quote as JSON text (docs/formats.md): one space per level by default; ``indent=None`` is
         compact (no whitespace), the form a service sends. The text is that of
         ``json.dumps(quote.to_dict(), ensure_ascii=False, indent=indent)``."""
-        if (self._stamp is not None and self._stamp[1] is not None) or not (indent is None or type(indent) is int):
-            return dumps(self.to_dict(), indent)  # a seal is taken over the data; odd indents: the generic writer
+        if (self._stamp is not None and self._stamp[1] is not None) or not (
+            indent is None or (type(indent) is int and 0 <= indent <= MAX_FAST_INDENT)
+        ):
+            # a seal is taken over the data; other indents take the generic writer (the fast one keeps texts
+            # per indent, so it serves a bounded few)
+            return dumps(self.to_dict(), indent)
         try:
             return _write_json(self, indent)
         except Unsupported:
@@ -542,6 +546,7 @@ class _Tokens:
 
 
 _TOKENS: dict[int | None, _Tokens] = {}
+MAX_FAST_INDENT = 8
 
 
 class _Quoted(dict):  # type: ignore[type-arg]
