@@ -384,7 +384,11 @@ class Tally:
                     if pt is not None and isinstance(base, int):
                         self._land(p.id, pt, base)
             elif t is not None and not t.by_items and p.layer >= 2:
-                if p.layer == 4:
+                if a.base is not None:  # the base the engine measured (shop and coupon layers, category coupons)
+                    base = a.base
+                    if p.layer == 4:
+                        cat_taken.update(a.shares)
+                elif p.layer == 4:
                     idx = [i for i, ln in enumerate(lines)
                            if ln.eligible and ln.shop in meta.members and not (ln.presale and ln.presale.deposit_stage)
                            and i not in cat_taken and p.in_scope(ln.item, ln.category)]  # fmt: skip
