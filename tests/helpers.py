@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from collections import defaultdict
 from typing import Any
 
 AT = "2016-11-11T10:00:00+08:00"
@@ -49,3 +51,16 @@ def by_id(quote: dict[str, Any], key: str = "applied") -> dict[str, dict[str, An
 def payables(quote: dict[str, Any]) -> dict[str, str]:
     """Line payables by line id."""
     return {ln["id"]: ln["payable"] for ln in quote["lines"]}
+
+
+def shuffle_lines(cart: dict[str, Any], rnd: Any) -> dict[str, Any]:
+    """The cart with its lines shuffled, lines of one item kept in their order (``limit_qty`` goes by cart order)."""
+    lines = cart["lines"]
+    order = list(range(len(lines)))
+    rnd.shuffle(order)
+    same_item: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for ln in lines:
+        same_item[(ln["shop"], ln["item"])].append(ln)
+    out = copy.deepcopy(cart)
+    out["lines"] = [same_item[(lines[i]["shop"], lines[i]["item"])].pop(0) for i in order]
+    return out

@@ -17,6 +17,8 @@ from promocalc.allocation import allocate
 from promocalc.money import to_fen
 from promocalc.testing import campaigns_and_carts, carts, configs, valid_uses
 
+from .helpers import shuffle_lines
+
 # PROMOCALC_PROPERTY_SCALE=20 runs every property twenty times longer (a deeper search than CI needs)
 SCALE = int(os.environ.get("PROMOCALC_PROPERTY_SCALE", "1"))
 FAST = settings(max_examples=100 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -258,19 +260,6 @@ def test_reject_never_leaves_a_discounted_line_at_zero(cc: tuple[dict[str, Any],
 
 def totals(q: dict[str, Any]) -> tuple[str, str, str]:
     return q["payable"], q["discount"], q.get("deposit_paid", "0.00")
-
-
-def shuffle_lines(cart: dict[str, Any], rnd: Any) -> dict[str, Any]:
-    """The cart with its lines shuffled, lines of one item kept in their order (``limit_qty`` goes by cart order)."""
-    lines = cart["lines"]
-    order = list(range(len(lines)))
-    rnd.shuffle(order)
-    same_item: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for ln in lines:
-        same_item[(ln["shop"], ln["item"])].append(ln)
-    out = copy.deepcopy(cart)
-    out["lines"] = [same_item[(lines[i]["shop"], lines[i]["item"])].pop(0) for i in order]
-    return out
 
 
 @FAST

@@ -14,6 +14,8 @@ import promocalc
 from promocalc.money import to_fen
 from promocalc.testing import campaigns_and_carts
 
+from .helpers import shuffle_lines
+
 SCALE = int(os.environ.get("PROMOCALC_PROPERTY_SCALE", "1"))
 SOME = settings(max_examples=40 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEW = settings(max_examples=25 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -90,17 +92,6 @@ def test_the_payment_layer_only_lowers_what_a_line_owes_and_splits_exactly(cc: t
                                 "red_packets": f"{packets_paid // 100}.{packets_paid % 100:02d}"}  # fmt: skip
 
 
-def shuffled(cart: dict[str, Any], rnd: Any) -> dict[str, Any]:
-    """The cart with its lines shuffled, lines of one item kept in their order (``limit_qty`` goes by cart order)."""
-    lines = cart["lines"]
-    order = list(range(len(lines)))
-    rnd.shuffle(order)
-    same_item: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for ln in lines:
-        same_item[(ln["shop"], ln["item"])].append(ln)
-    return {**cart, "lines": [same_item[(lines[i]["shop"], lines[i]["item"])].pop(0) for i in order]}
-
-
 @SOME
 @given(extras, st.randoms(use_true_random=False))
 def test_the_payment_layer_never_touches_postage_and_totals_do_not_depend_on_line_order(
@@ -118,7 +109,7 @@ def test_the_payment_layer_never_touches_postage_and_totals_do_not_depend_on_lin
         [(s["id"], s["postage"], s.get("postage_waived")) for s in p["shops"]]  # fmt: skip
     assert d["postage"] == p["postage"]
     assert [ln["id"] for ln in d["lines"] if ln.get("gift")] == [ln["id"] for ln in p["lines"] if ln.get("gift")]
-    back = campaign.quote(shuffled(cart, rnd)).to_dict()
+    back = campaign.quote(shuffle_lines(cart, rnd)).to_dict()
     for k in ("subtotal", "discount", "payable", "postage", "coins_used", "paid_by", "postage_waived", "deposit_paid"):
         assert back.get(k) == d.get(k), k
     assert sorted(ln["id"] for ln in back["lines"]) == sorted(ln["id"] for ln in d["lines"])
