@@ -510,6 +510,9 @@ class _Tokens:
         self.line = head + ind[3] + "}" + tail
         paid = k("paid_by") + "{" + k("cash", 4, True) + "%s" + k("coins", 4) + "%s" + k("red_packets", 4) + "%s"
         self.line_paid = head + k("payment", 4) + "%s" + ind[3] + "}" + tail + paid + ind[3] + "}"
+        # the same templates as the fixed text between their fields: joined once with the whole document
+        self.line_parts = tuple(self.line.replace("%d", "%s").split("%s"))
+        self.line_paid_parts = tuple(self.line_paid.replace("%d", "%s").split("%s"))
         self.unit_sep = "," + ind[4]
         self.run = "{" + k("amount", 5, True) + "%s" + k("count", 5) + "%d" + ind[4] + "}"
         self.vip88 = k("vip88") + "true"
@@ -560,6 +563,20 @@ class _Quoted(dict):  # type: ignore[type-arg]
 
 
 _QM = _Quoted()
+
+
+class _QuotedText(dict):  # type: ignore[type-arg]
+    """text -> its JSON string, made on first use; bounded, ids, items and categories recur."""
+
+    def __missing__(self, text: str) -> str:
+        s: str = _quote(text)
+        if len(self) < 65536:
+            self[text] = s
+        return s
+
+
+_QT = _QuotedText()
+_QTY = tuple(str(n) for n in range(UNIT_LIST_MAX + 1))  # the text of a small quantity
 
 
 def _listed(out: list[str], opened: str, sep: str, items: list[str], end: str, close: str) -> None:
@@ -627,22 +644,39 @@ def _write_json(q: Quote, indent: int | None) -> str:
     qids: list[str] = []  # per line: its id quoted and the colon after it (a key of an entry's lines)
     plain_ids: list[str] = []
     shop_pay: dict[str, int] = {}
-    out_lines = []
     unit_sep = t.unit_sep
-    line_tpl = t.line_paid if has_payment else t.line
     close = t.close
     has_presale = ctx.has_presale
     colon = lay.colon
+    key = lay.key
+    top_sep = t.top_sep
+    camp = q._camp
+    qtext = _QT
+    qtys = _QTY
+    out = [t.head % (qtext[camp.id], qt(_at_text(p_.at, camp.tz)), qm[q.subtotal], qm[q.discount], qm[q.payable]),
+           top_sep]  # fmt: skip
+    if q.deposit_paid:
+        out += [key("deposit_paid"), qm[q.deposit_paid], top_sep]
+    opened = "[" + ind[2]
+    closed = ind[1] + "]"
+    item_sep = t.item_sep
+    between = close + item_sep
+    out.append(key("lines"))
+    sep = opened
+    if has_payment:
+        f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17 = t.line_paid_parts
+    else:
+        f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13 = t.line_parts
     i = -1
     for ln in ctx.lines:
         i += 1
-        qid = qt(ln.id)
+        qid = qtext[ln.id]
         plain_ids.append(qid)
         qids.append(qid + colon)
         shop = ln.shop
         qs = qshop.get(shop)
         if qs is None:
-            qs = qshop[shop] = qt(shop)
+            qs = qshop[shop] = qtext[shop]
         p = pay[i]
         shop_pay[shop] = shop_pay.get(shop, 0) + p
         cat = ln.category
@@ -663,39 +697,29 @@ def _write_json(q: Quote, indent: int | None) -> str:
                 ut = unit_sep.join([t.run % (qm[v], n) for v, n in runs])
             lowest = q.lowest_unit_price(i)
         sub = ln.price * qty if not has_presale else q._line_subtotal(i)
-        a = c_item[i]
-        b = c_shop[i]
-        c = c_coupon[i]
-        d4 = c_platform[i]
-        d5 = c_payment[i]
+        qc = qtext[cat] if type(cat) is str else val(cat, 3)
+        qn = qtys[qty] if qty <= UNIT_LIST_MAX else str(qty)
         if has_payment:
             coins = coins_of.get(i, 0)
-            text = line_tpl % (
-                qid, qs, qt(ln.item), qt(cat) if type(cat) is str else val(cat, 3), qty, qm[sub],
-                qm[a], qm[b], qm[c], qm[d4], qm[d5], qm[p], ut, qm[lowest], qm[p], qm[coins], qm[tender[i] - coins])  # fmt: skip
+            out += (sep, f0, qid, f1, qs, f2, qtext[ln.item], f3, qc, f4, qn, f5, qm[sub], f6, qm[c_item[i]],
+                    f7, qm[c_shop[i]], f8, qm[c_coupon[i]], f9, qm[c_platform[i]], f10, qm[c_payment[i]], f11, qm[p],
+                    f12, ut, f13, qm[lowest], f14, qm[p], f15, qm[coins], f16, qm[tender[i] - coins], f17)  # fmt: skip
             if ln.vip88:
-                text += t.vip88
+                out.append(t.vip88)
         else:
-            text = line_tpl % (qid, qs, qt(ln.item), qt(cat) if type(cat) is str else val(cat, 3), qty, qm[sub],
-                               qm[a], qm[b], qm[c], qm[d4], qm[p], ut, qm[lowest])  # fmt: skip
+            out += (sep, f0, qid, f1, qs, f2, qtext[ln.item], f3, qc, f4, qn, f5, qm[sub], f6, qm[c_item[i]],
+                    f7, qm[c_shop[i]], f8, qm[c_coupon[i]], f9, qm[c_platform[i]], f10, qm[p], f11, ut, f12,
+                    qm[lowest], f13)  # fmt: skip
         if ln.title is not None:
-            text += t.title + val(ln.title, 3)
+            out += (t.title, val(ln.title, 3))
         if ln.presale is not None:
-            text += t.stage_deposit if ln.presale.deposit_stage else t.stage_final % qm[dep[i]]
-        out_lines.append(text)
+            out.append(t.stage_deposit if ln.presale.deposit_stage else t.stage_final % qm[dep[i]])
+        sep = between
     if p_.extras.gifts:
-        out_lines += [val(g, 2)[: -len(close)] for g in q._gift_dicts()]  # each item's close is added once
-    key = lay.key
-    top_sep = t.top_sep
-    camp = q._camp
-    out = [t.head % (qt(camp.id), qt(_at_text(p_.at, camp.tz)), qm[q.subtotal], qm[q.discount], qm[q.payable]), top_sep]
-    if q.deposit_paid:
-        out += [key("deposit_paid"), qm[q.deposit_paid], top_sep]
-    opened = "[" + ind[2]
-    closed = ind[1] + "]"
-    item_sep = t.item_sep
-    out.append(key("lines"))
-    _listed(out, opened, item_sep, out_lines, close, closed)
+        for g in q._gift_dicts():
+            out += (sep, val(g, 2)[: -len(close)])  # each item's close is added once
+            sep = between
+    out.append(close + closed if sep is between else "[]")
     if camp.has_postage or has_payment:
         for k, v in q._middle():
             out += [top_sep, key(k), val(v, 1)]
@@ -714,7 +738,6 @@ def _write_json(q: Quote, indent: int | None) -> str:
         shops.append(text)
     out += [top_sep, key("shops")]
     _listed(out, opened, item_sep, shops, close, closed)
-    applied = []
     layers = t.layers
     funded = t.funded
     share_sep = t.share_sep
@@ -724,32 +747,43 @@ def _write_json(q: Quote, indent: int | None) -> str:
     parts = camp.texts.get(indent)
     if parts is None:
         parts = camp.texts[indent] = {}
-    for a in q.applied:
+    out += [top_sep, key("applied")]
+    applied = q.applied
+    if not applied:
+        out.append("[]")
+    sep = opened
+    for a in applied:
         promo = a.promo
         shares = a.shares
-        if shares:
-            lt = shares_open + share_sep.join([qids[i] + qm[v] for i, v in sorted(shares.items())]) + shares_close
-        else:
-            lt = "{}"
         fixed = parts.get(promo)
         if fixed is None:  # the same for every quote of the campaign
             fixed = parts[promo] = (t.applied_pre % (qt(promo.id), qt(promo.kind), layers[promo.layer]),
                                     t.applied_mid % funded[1 if promo.platform_funded else 0])  # fmt: skip
-        if a.packets is None and promo.kind not in more_kinds:
-            text = fixed[0] + qm[sum(shares.values())] + fixed[1] + lt
+        simple = a.packets is None and promo.kind not in more_kinds
+        if simple:
+            amount = qm[sum(shares.values())]
+        else:
+            text, more = q._applied_more(a)
+            amount = qt(text) if text else qm[sum(shares.values())]
+        out += (sep, fixed[0], amount, fixed[1])
+        if shares:
+            out.append(shares_open)
+            for i, v in sorted(shares.items()):
+                out += (qids[i], qm[v], share_sep)
+            out[-1] = shares_close
+        else:
+            out.append("{}")
+        if simple:
             if a.vouchers is not None:
-                text += t.extra["vouchers"] + val(a.vouchers, 3)
+                out += (t.extra["vouchers"], val(a.vouchers, 3))
             if a.pools is not None:
-                text += t.extra["pools"] + _pools_text(a.pools, plain_ids, t, val)
-            applied.append(text)
-            continue
-        amount, more = q._applied_more(a)
-        text = fixed[0] + (qt(amount) if amount else qm[sum(shares.values())]) + fixed[1] + lt
-        for k, v in more:
-            text += t.extra[k] + val(v, 3)
-        applied.append(text)
-    out += [top_sep, key("applied")]
-    _listed(out, opened, item_sep, applied, close, closed)
+                out += (t.extra["pools"], _pools_text(a.pools, plain_ids, t, val))
+        else:
+            for k, v in more:
+                out += (t.extra[k], val(v, 3))
+        sep = between
+    if applied:
+        out.append(close + closed)
     out += [top_sep, key("not_applied"), val([_skipped_json(s) for s in q.not_applied], 1)]
     for k, v in q._tail():
         out += [top_sep, key(k), val(v, 1)]

@@ -223,12 +223,24 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
     ``run`` is a working copy of ``run1`` shared by the shops (copying it per shop would cost lines × shops);
     the shop's own lines in it are as in ``run1`` again on return."""
     active = ctx.active
-    results = [shop_promotion(ctx, p, idx, run1) for p in camp.shop_promos.get(shop, ()) if p.id in active]
-    choices: list[Applied | None] = [r for r in results if isinstance(r, Applied)] or [None]
-    notes += [r for r in results if isinstance(r, Skipped) and r.reason != "no_lines_in_scope"]
-    cards = [c for c in camp.card_promos.get(shop, ()) if c.id in held]
+    choices: list[Applied | None] = []
+    for p in camp.shop_promos.get(shop, ()):
+        if p.id in active:
+            r = shop_promotion(ctx, p, idx, run1)
+            if type(r) is Applied:
+                choices.append(r)
+            elif r.reason != "no_lines_in_scope":
+                notes.append(r)
+    if not choices:
+        choices.append(None)
+    cards = []
+    for c in camp.card_promos.get(shop, ()):
+        if c.id in held:
+            cards.append(c)
     if run is None:
         run = list(run1)
+    if use is not None and len(choices) == 1:  # named coupons, one shop promotion at most: one option
+        return [_named(ctx, shop, idx, choices[0], cards, use, run1, run)]
     simple: dict[tuple[int, ...], tuple[tuple[object, ...], ShopOption]] = {}
     modes: list[Mode] = []
     seen: list[int] = []
@@ -251,18 +263,7 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
             for i, s in sc.shares.items():
                 run[i] -= s
         if use is not None:
-            co = tuple(c for c in cards if c.id in use)
-            res = [apply_coupon(ctx, c, idx, run) if c.id in active else Skipped(c, ctx.inactive.get(c.id, "inactive"))
-                   for c in co]  # fmt: skip
-            if len(choices) == 1:  # one option: nothing to compare it with
-                for r in res:  # the cards' shares come off the working copy, which is put back just below
-                    if type(r) is Applied:
-                        for i, s in r.shares.items():
-                            run[i] -= s
-                only = ShopOption(shop, idx, sc, co, res, [run[i] for i in idx])
-                for i in idx:
-                    run[i] = run1[i]
-                return [Mode(shop, idx, sc, only)]
+            co, res = _named_cards(ctx, cards, use, idx, run)
             keep(_option(shop, idx, sc, co, res, run))
         else:
             usable = [c for c in cards if c.id in active]
@@ -287,6 +288,37 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
         for i in idx:
             run[i] = run1[i]
     return [Mode(shop, idx, opt.shop_result, opt) for _, opt in simple.values()] + modes
+
+
+def _named_cards(ctx: Context, cards: list[Promo], use: set[str], idx: list[int],
+                 run: list[int]) -> tuple[tuple[Promo, ...], list[Applied | Skipped]]:  # fmt: skip
+    """The shop's named cards and what each does on ``run`` (each measured on the same amounts)."""
+    active = ctx.active
+    co = []
+    res: list[Applied | Skipped] = []
+    for c in cards:
+        if c.id in use:
+            co.append(c)
+            res.append(apply_coupon(ctx, c, idx, run) if c.id in active else Skipped(c, ctx.inactive.get(c.id, "inactive")))
+    return tuple(co), res
+
+
+def _named(ctx: Context, shop: str, idx: list[int], sc: Applied | None, cards: list[Promo], use: set[str],
+           run1: list[int], run: list[int]) -> Mode:  # fmt: skip
+    """The one way through layers 2 and 3 when the coupons are named and at most one shop promotion is
+    reached; ``run`` is the shared working copy, as in ``run1`` again on return."""
+    if sc is not None:
+        for i, s in sc.shares.items():
+            run[i] -= s
+    co, res = _named_cards(ctx, cards, use, idx, run)
+    for r in res:  # the cards' shares come off the working copy, which is put back just below
+        if type(r) is Applied:
+            for i, s in r.shares.items():
+                run[i] -= s
+    only = ShopOption(shop, idx, sc, co, res, [run[i] for i in idx])
+    for i in idx:
+        run[i] = run1[i]
+    return Mode(shop, idx, sc, only)
 
 
 def _option(shop: str, idx: list[int], sc: Applied | None, co: tuple[Promo, ...], res: list[Applied | Skipped],

@@ -13,7 +13,7 @@ from ..engine.cart import Cart, Line, Presale
 from ..errors import CartError, Loc, Problem, raise_problems
 from ..money import MoneyError, to_fen
 from ..timeutil import parse_time
-from .fields import check_attrs, check_id, has_control, shown, unknown_fields
+from .fields import MAX_ID_CHARS, check_attrs, check_id, has_control, shown, unknown_fields
 
 if TYPE_CHECKING:
     from ..engine.compile import Compiled
@@ -34,6 +34,10 @@ WALLET_FIELDS = ("coupons", "vouchers", "red_packets")
 MAX_COINS = 10**12
 MAX_RED_PACKETS = 1_000  # red packets of one kind held
 MAX_TITLE = 200
+_CART_KEYS = frozenset(CART_FIELDS)
+_BUYER_KEYS = frozenset(BUYER_FIELDS)
+_WALLET_KEYS = frozenset(WALLET_FIELDS)
+_TIMES: dict[tuple[str, Any], float] = {}  # (time text, zone) -> epoch seconds; bounded, checkout times repeat
 
 
 def _str(v: Any, loc: Loc, problems: list[Problem], what: str) -> str:
@@ -96,26 +100,42 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
     if not isinstance(data, dict):
         raise CartError("a cart must be a mapping", [Problem("type", (), "a cart must be a mapping")])
     cart = Cart()
-    unknown_fields(data, CART_FIELDS, (), problems)
+    if not data.keys() <= _CART_KEYS:
+        unknown_fields(data, CART_FIELDS, (), problems)
     if "attrs" in data:
         check_attrs(data["attrs"], ("attrs",), problems)
     at = data.get("at")
     if at is not None:
-        try:
-            cart.at = parse_time(at, camp.tz)
-        except ValueError as e:
-            problems.append(Problem("time", ("at",), str(e)))
+        tk = (at, camp.tz) if type(at) is str else None
+        t = _TIMES.get(tk) if tk is not None else None  # type: ignore[arg-type]
+        if t is not None:
+            cart.at = t
+        else:
+            try:
+                cart.at = parse_time(at, camp.tz)
+                if tk is not None and len(_TIMES) < 4096:
+                    _TIMES[tk] = cart.at
+            except ValueError as e:
+                problems.append(Problem("time", ("at",), str(e)))
     buyer = _or(data.get("buyer"), {})
     if not isinstance(buyer, dict):
         problems.append(Problem("type", ("buyer",), "buyer must be a mapping"))
         buyer = {}
-    unknown_fields(buyer, BUYER_FIELDS, ("buyer",), problems)
+    elif len(buyer) == 1:  # the usual buyer: an id alone
+        bid = buyer.get("id")
+        if type(bid) is str and bid and len(bid) <= MAX_ID_CHARS and bid.isprintable():
+            cart.buyer_id = bid
+            buyer = {}
+    if not buyer.keys() <= _BUYER_KEYS:
+        unknown_fields(buyer, BUYER_FIELDS, ("buyer",), problems)
     if "id" in buyer:
         cart.buyer_id = _str(buyer["id"], ("buyer", "id"), problems, "buyer id")
     if "credit" in buyer:
         cart.credit = _int(buyer["credit"], ("buyer", "credit"), problems, "credit", 0, 10**9)
-    groups = _or(buyer.get("groups"), [])
-    if not isinstance(groups, list) or not all(isinstance(g, str) and not has_control(g) for g in groups):
+    groups = buyer.get("groups")
+    if groups is None:
+        pass
+    elif not isinstance(groups, list) or not all(isinstance(g, str) and not has_control(g) for g in groups):
         problems.append(Problem("type", ("buyer", "groups"), "groups must be a list of group names"))
     else:
         cart.groups = frozenset(groups)
@@ -129,11 +149,14 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
             cart.region = region
     if buyer.get("coins") is not None:
         cart.coins = _int(buyer["coins"], ("buyer", "coins"), problems, "coins", 0, MAX_COINS)
-    cart.vip88 = _bool(buyer.get("vip88"), False, ("buyer", "vip88"), problems)
+    if "vip88" in buyer:
+        cart.vip88 = _bool(buyer["vip88"], False, ("buyer", "vip88"), problems)
     if buyer.get("vip88_quota_left") is not None:
         cart.vip88_quota = _money(buyer["vip88_quota_left"], ("buyer", "vip88_quota_left"), problems)
-    cart.use_coins = _bool(data.get("use_coins"), True, ("use_coins",), problems)
-    cart.use_vip88 = _bool(data.get("use_vip88"), True, ("use_vip88",), problems)
+    if "use_coins" in data:
+        cart.use_coins = _bool(data["use_coins"], True, ("use_coins",), problems)
+    if "use_vip88" in data:
+        cart.use_vip88 = _bool(data["use_vip88"], True, ("use_vip88",), problems)
 
     lines = data.get("lines")
     if not isinstance(lines, list) or not lines:
@@ -145,6 +168,7 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
     shops = camp.shops
     seen: set[str] = set()
     append = cart.lines.append
+    units = 0
     for i, raw in enumerate(lines):
         # fast path: a well-formed plain line is checked inline; anything else gets the full checks below
         if type(raw) is dict and len(raw) == 6:
@@ -168,6 +192,7 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
                 if fen is not None:
                     seen.add(lid)
                     append(Line(i, lid, shop, item, category, fen, qty))
+                    units += qty
                     continue
         loc: Loc = ("lines", i)
         if not isinstance(raw, dict):
@@ -205,8 +230,8 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
         if title is not None:
             title = _title(title, loc + ("title",), problems)
         vip88 = _bool(raw.get("vip88"), False, loc + ("vip88",), problems)
-        cart.lines.append(Line(i, lid, shop, item, category, price, qty, eligible, presale, title, vip88))
-    units = sum(ln.qty for ln in cart.lines)
+        append(Line(i, lid, shop, item, category, price, qty, eligible, presale, title, vip88))
+        units += qty
     if units > MAX_CART_UNITS:
         problems.append(Problem("too_many", ("lines",), f"a cart has at most {MAX_CART_UNITS} units in all, got {units}"))
 
@@ -226,7 +251,8 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
     if not isinstance(wallet, dict):
         problems.append(Problem("type", ("wallet",), "wallet must be a mapping"))
         wallet = {}
-    unknown_fields(wallet, WALLET_FIELDS, ("wallet",), problems)
+    if not wallet.keys() <= _WALLET_KEYS:
+        unknown_fields(wallet, WALLET_FIELDS, ("wallet",), problems)
     coupons = _or(wallet.get("coupons"), [])
     by_id = camp.by_id
     if not isinstance(coupons, list):
@@ -265,7 +291,10 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
             known = [x.id for x in camp.promos if x.is_voucher]
             problems.append(Problem("unknown_voucher", ("wallet", "vouchers", vid),
                                     f"{shown(str(vid))!r} is not a category voucher of this campaign{suggest(str(vid), known)}"))
-        cart.vouchers[vid] = _int(n, ("wallet", "vouchers", vid), problems, "voucher count", 0, MAX_VOUCHERS)
+        if type(n) is int and 0 <= n <= MAX_VOUCHERS:
+            cart.vouchers[vid] = n
+        else:
+            cart.vouchers[vid] = _int(n, ("wallet", "vouchers", vid), problems, "voucher count", 0, MAX_VOUCHERS)
 
     packets = _or(wallet.get("red_packets"), {})
     if not isinstance(packets, dict):
@@ -305,7 +334,8 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
                 else:
                     named.add(cid)
                     cart.use.append(cid)
-            problems += _card_rules(cart.use, camp)
+            if len(cart.use) > 1:  # one coupon cannot break a rule between coupons
+                problems += _card_rules(cart.use, camp)
     raise_problems(CartError, problems)
     return cart
 
