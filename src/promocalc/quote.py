@@ -35,8 +35,12 @@ class Quote:
         ctx = priced.ctx
         run = priced.run
         dep = ctx.dep
-        self.line_payables = [r - d for r, d in zip(run, dep)]
-        self.deposit_paid = sum(dep)
+        if ctx.has_presale:  # only a presale line holds a deposit
+            self.line_payables = [r - d for r, d in zip(run, dep)]
+            self.deposit_paid = sum(dep)
+        else:
+            self.line_payables = list(run)
+            self.deposit_paid = 0
         extras = priced.extras
         self.postage = sum(extras.postage.values())
         self.postage_waived = sum(extras.waived.values())
@@ -51,7 +55,7 @@ class Quote:
         if ctx.has_presale:
             self.subtotal = sum(self._line_subtotal(i) for i in range(len(run)))
         else:
-            self.subtotal = sum(ln.price * ln.qty for ln in ctx.lines)
+            self.subtotal = sum([ln.price * ln.qty for ln in ctx.lines])
         lines_total = sum(self.line_payables)
         self.payable = lines_total + self.postage
         self.discount = self.subtotal - lines_total - self.deposit_paid - sum(self.tender)

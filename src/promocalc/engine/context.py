@@ -75,11 +75,18 @@ class Context:
         self.eligible_idx: list[int] = []  # positions of the lines that take part in the platform layer
         self.members: frozenset[str] = frozenset()
         self.has_presale = False
+        by_shop = self.by_shop
         for ln in cart.lines:
-            if ln.presale is not None:
+            ps = ln.presale
+            if ps is not None:
                 self.has_presale = True
-            if ln.presale is None or not ln.presale.deposit_stage:  # a deposit payment takes no discount
-                self.by_shop.setdefault(ln.shop, []).append(ln.pos)
+                if ps.deposit_stage:  # a deposit payment takes no discount
+                    continue
+            idx = by_shop.get(ln.shop)
+            if idx is None:
+                by_shop[ln.shop] = [ln.pos]
+            else:
+                idx.append(ln.pos)
 
     def settle(self, idx: list[int], amount: int, weights: list[int], run: list[int]) -> dict[int, int] | None:
         """Split ``amount`` over lines ``idx`` and cut each share to what its line still owes.

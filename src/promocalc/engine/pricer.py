@@ -339,7 +339,6 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
     shops_in = ctx.by_shop
     result: list[Skipped] = []
     reported: set[str] = set()
-    chosen_shop = {o.shop: o for o in out.options}
 
     def add(s: Skipped) -> None:
         if s.promo.id not in reported:
@@ -362,17 +361,25 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
                 add(Skipped(p, "not_in_window" if reason == "preheat" else reason,
                             detail="preheat: shown, not applied" if reason == "preheat" else None))
     active = ctx.active
-    won = {p.id for p in ctx.item_of if p is not None}
+    won: set[str] | None = None
     losers: dict[str, list[Promo]] = {}  # per shop: its active item promotions that won no line
     item_promos = camp.item_promos
     for ln in lines:
         lost = losers.get(ln.shop)
         if lost is None:
-            lost = losers[ln.shop] = [p for p in item_promos.get(ln.shop, ()) if p.id in active and p.id not in won]
-        for p in lost:
-            if p.in_scope(ln.item, ln.category):
-                winner = ctx.item_of[ln.pos]
-                add(Skipped(p, "one_item_promotion_per_line", by=winner.id if winner else None))
+            lost = []
+            for p in item_promos.get(ln.shop, ()):
+                if p.id in active:
+                    if won is None:
+                        won = {q.id for q in ctx.item_of if q is not None}
+                    if p.id not in won:
+                        lost.append(p)
+            losers[ln.shop] = lost
+        if lost:
+            for p in lost:
+                if p.in_scope(ln.item, ln.category):
+                    winner = ctx.item_of[ln.pos]
+                    add(Skipped(p, "one_item_promotion_per_line", by=winner.id if winner else None))
     for s in notes:
         add(s)
     for o in out.options:
@@ -384,10 +391,13 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
                 add(r)
     chosen = {c.id for c in out.coupons}
     run: list[int] | None = None  # A2: made only when a held card is tried again
+    chosen_shop: dict[str, ShopOption] | None = None
     for p in camp.wallet_promos:
         if p.id not in held or p.id in chosen or p.id in reported or p.id not in active:
             continue
         if p.card_kind is not None:
+            if chosen_shop is None:
+                chosen_shop = {o.shop: o for o in out.options}
             o2 = chosen_shop.get(p.shop or "")
             if o2 is None:
                 continue
@@ -410,12 +420,16 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
             add(_category_coupon_reason(ctx, out, p, use))
     for s in out.platform_skipped:
         add(s)
-    if use is not None:  # a named coupon is never silently dropped (e.g. its shop has no lines here)
+    if use is not None and not use <= reported:  # a named coupon is never silently dropped (e.g. its shop has no lines here)
         done = {a.promo.id for a in out.platform_applied}
-        done |= {r.promo.id for o in out.options for r in o.coupon_results if isinstance(r, Applied)}
-        for p in camp.wallet_promos:  # only coupons can be named
-            if p.id in use and p.id not in done:
-                add(Skipped(p, "no_lines_in_scope"))
+        for o in out.options:
+            for r in o.coupon_results:
+                if type(r) is Applied:
+                    done.add(r.promo.id)
+        if not use <= done:
+            for p in camp.wallet_promos:  # only coupons can be named
+                if p.id in use and p.id not in done:
+                    add(Skipped(p, "no_lines_in_scope"))
     return result
 
 
