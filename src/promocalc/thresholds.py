@@ -81,10 +81,16 @@ class Threshold:
             n = base // self.every.need
             off = n * (self.every.off or 0)
             return min(off, self.max_off) if self.max_off is not None else off
-        idx = self.reached(items if self.by_items else base)
-        if idx < 0:
+        measure = items if self.by_items else base
+        top = None  # the highest tier reached (as ``reached``, without the calls: every threshold asks this)
+        for t in self.tiers:
+            if measure >= t.need:
+                top = t
+            else:
+                break
+        if top is None:
             return 0
-        off = self.tiers[idx].discount(base)
+        off = top.off if top.off is not None else top.discount(base)
         return min(off, self.max_off) if self.max_off is not None else off
 
     def gap(self, base: int, items: int = 0) -> int:

@@ -347,23 +347,24 @@ class Tally:
             desc = self._desc[t] = t.describe()
         every = t.every is not None
         if cur is not None:
-            rec = self._tier(pid, desc, t.every.need if every else cur, label or self._label(t, cur))  # type: ignore[union-attr]
+            rec = self._tier(pid, desc, t.every.need if every else cur, t, label)  # type: ignore[union-attr]
             rec[0] += 1
             if (base - cur) * den < cur_ref * num:
                 rec[1] += 1
         if nxt is not None and (nxt - base) * den <= nxt_ref * num:
-            self._tier(pid, desc, t.every.need if every else nxt, label or self._label(t, nxt))[2] += 1  # type: ignore[union-attr]
+            self._tier(pid, desc, t.every.need if every else nxt, t, label)[2] += 1  # type: ignore[union-attr]
 
     @staticmethod
     def _label(t: Threshold, spend: int) -> str:
         return next(x.label(False) for x in t.tiers if x.need == spend)
 
-    def _tier(self, pid: str, desc: str, spend: int, label: str) -> list[int]:
+    def _tier(self, pid: str, desc: str, spend: int, t: Threshold, label: str | None) -> list[int]:
+        """The landing record of one tier; its label (``label``, else the stepped tier's) is made once."""
         key = (pid, desc, spend)
         rec = self.tiers.get(key)
         if rec is None:
             rec = self.tiers[key] = [0, 0, 0]
-            self.tier_labels[key] = label
+            self.tier_labels[key] = label or self._label(t, spend)
         return rec
 
     def _landing(self, cart: Any, q: Any, sub: list[int], shares: list[list[int]], dep: list[int]) -> None:
