@@ -4,8 +4,11 @@
     python benchmarks/compare_quotes.py --check before.jsonl            # on the code after it
 
 Every generated cart of each example campaign is quoted twice: as generated (the engine chooses), and with
-``use`` naming the coupons that quote chose (nothing left to choose). A cart the campaign refuses is kept
-as its error message. ``--check`` prints the first differences and exits 1 when any line differs.
+``use`` naming the coupons that quote chose (nothing left to choose). ``--strategies N`` adds N campaigns
+and carts drawn by the property tests' strategies (postage, gifts and the payment layer in half of them),
+each written indented and compact; the draws are fixed (derandomized), so both runs see the same cases. A
+cart the campaign refuses is kept as its error message. ``--check`` prints the first differences and
+exits 1 when any line differs.
 """
 
 from __future__ import annotations
@@ -40,6 +43,32 @@ def quotes(n: int, seed: int = 3, examples: Path = EXAMPLES) -> Iterator[str]:
                 yield json.dumps({"campaign": name, "cart": i, "variant": variant, "quote": out}, ensure_ascii=False)
 
 
+def strategy_quotes(n: int) -> list[str]:
+    """One JSON line per campaign and cart drawn by :mod:`promocalc.testing.strategies` (``n`` of them)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from promocalc.testing import strategies
+
+    out: list[str] = []
+
+    @settings(derandomize=True, max_examples=n, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def draw(data: st.DataObject) -> None:
+        extras = data.draw(st.booleans())
+        config = data.draw(strategies.configs(extras=True) if extras else strategies.configs())
+        cart = data.draw(strategies.carts(config))
+        try:
+            q = promocalc.load(config).quote(cart)
+            text = q.to_json() + "\n" + q.to_json(None)
+        except promocalc.PromocalcError as e:
+            text = f"error: {e}"
+        out.append(json.dumps({"strategies": len(out), "quote": text}, ensure_ascii=False))
+
+    draw()
+    return out
+
+
 def main() -> None:
     """Write or check the quote lines."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -48,17 +77,22 @@ def main() -> None:
     group.add_argument("--check", type=Path, help="compare with the lines in this file")
     ap.add_argument("--n", type=int, default=2000, help="carts per campaign when writing (default 2000)")
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--strategies", type=int, default=0, help="cases drawn by the property strategies (default 0)")
     args = ap.parse_args()
     if args.write:
         with args.write.open("w", encoding="utf-8") as fh:
-            fh.write(json.dumps({"n": args.n, "seed": args.seed}) + "\n")
+            fh.write(json.dumps({"n": args.n, "seed": args.seed, "strategies": args.strategies}) + "\n")
             for line in quotes(args.n, args.seed):
+                fh.write(line + "\n")
+            for line in strategy_quotes(args.strategies) if args.strategies else ():
                 fh.write(line + "\n")
         return
     with args.check.open(encoding="utf-8") as fh:
         head = json.loads(fh.readline())
         before = [line.rstrip("\n") for line in fh]
     after = list(quotes(head["n"], head["seed"]))
+    if head.get("strategies"):
+        after += strategy_quotes(head["strategies"])
     bad = [(b, a) for b, a in zip(before, after) if b != a]
     if len(before) != len(after):
         bad.append((f"{len(before)} lines", f"{len(after)} lines"))

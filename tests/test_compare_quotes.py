@@ -38,3 +38,17 @@ def test_check_finds_a_changed_figure(tmp_path: Path) -> None:
     before.write_text("\n".join(lines) + "\n", encoding="utf-8")
     changed = subprocess.run([sys.executable, str(SCRIPT), "--check", str(before)], capture_output=True, text=True)
     assert changed.returncode == 1 and "1 differ" in changed.stdout
+
+
+def test_strategy_cases_are_the_same_cases_on_every_run() -> None:
+    # the before and after runs must quote the same drawn campaigns and carts, or the comparison means nothing
+    first = compare_quotes.strategy_quotes(12)
+    assert first == compare_quotes.strategy_quotes(12)
+    assert len(first) == 12
+    quoted = [json.loads(row)["quote"] for row in first]
+    assert any(not q.startswith("error:") for q in quoted)
+    for q in quoted:
+        if not q.startswith("error:"):
+            indented, compact = q.split("\n", 1)[0], q.rsplit("\n", 1)[1]
+            assert json.loads(q[: len(q) - len(compact) - 1]) == json.loads(compact)
+            assert indented == "{"
