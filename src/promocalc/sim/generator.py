@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -242,7 +243,8 @@ class CartGenerator:
         credit, the allowance text, the coupons, the vouchers held and the time, in the one order of draws."""
         rng = random.Random(f"promocalc-sim:{self.seed}:{i}")
         ch = rng.choices
-        n_lines = ch(self._lines[0], cum_weights=self._lines[1])[0]
+        rand = rng.random
+        n_lines = _one(rand, *self._lines)
         picks = ch(range(len(self._catalog)), cum_weights=self._items[1], k=n_lines)
         lines = []
         shops: dict[str, None] = {}
@@ -250,7 +252,7 @@ class CartGenerator:
         for idx in picks:
             tmpl = self._catalog[idx][0]
             price = tmpl["price"]
-            qty = ch(qty_pop, cum_weights=qty_cum)[0]
+            qty = _one(rand, qty_pop, qty_cum)
             off = bool(self._ineligible and rng.random() < self._ineligible)
             presale = None
             if self._presale and rng.random() < self._presale and price >= 500:
@@ -258,8 +260,8 @@ class CartGenerator:
                 presale = (deposit, deposit * rng.choice((2, 3, 4, 4)) // 2)  # 定金膨胀: worth 1x, 1.5x or 2x at the tail
             shops.setdefault(tmpl["shop"], None)
             lines.append((tmpl, qty, off, presale))
-        credit = ch(self._credit[0], cum_weights=self._credit[1])[0]
-        allowance = ch(self._allowance[0], cum_weights=self._allowance[1])[0] if self._capped else None
+        credit = _one(rand, *self._credit)
+        allowance = _one(rand, *self._allowance) if self._capped else None
         coupons = []
         share = self._coupon_share
         for s in shops:
@@ -269,7 +271,8 @@ class CartGenerator:
         for cid in self._platform_coupons:
             if rng.random() < share:
                 coupons.append(cid)
-        held = {v: ch(self._vouchers[0], cum_weights=self._vouchers[1])[0] for v in self._voucher_ids}
+        vpop, vcum = self._vouchers
+        held = {v: _one(rand, vpop, vcum) for v in self._voucher_ids}
         held = {v: c for v, c in held.items() if c}
         at = self._at
         if at is None and self._window is not None:
@@ -349,3 +352,9 @@ class CartGenerator:
 
     def __repr__(self) -> str:
         return f"<CartGenerator {self.campaign_id} seed={self.seed} n={self.n}>"
+
+
+def _one(rand: Any, population: Sequence[Any], cum_weights: Sequence[float]) -> Any:
+    """``random.choices(population, cum_weights=cum_weights)[0]`` drawing the same number, without its
+    checks and its list: the generator draws a few per line."""
+    return population[bisect(cum_weights, rand() * (cum_weights[-1] + 0.0), 0, len(cum_weights) - 1)]
