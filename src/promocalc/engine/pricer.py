@@ -250,9 +250,13 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
         if not seen and idx:
             eligible = ctx.eligible
             seen.extend(idx if every_line else [i for i in idx if eligible[i]])
-        vals = dict(zip(idx, opt.run3))
-        sig = tuple(vals[i] for i in seen)
-        rank = (sum(opt.run3), len(opt.coupons), sorted(c.pos for c in opt.coupons), -opt.shop_off,
+        if len(seen) == len(idx):  # every line of the shop counts (``seen`` is ``idx`` then)
+            sig = tuple(opt.run3)
+        else:
+            vals = dict(zip(idx, opt.run3))
+            sig = tuple([vals[i] for i in seen])
+        cs = opt.coupons
+        rank = (sum(opt.run3), len(cs), sorted([c.pos for c in cs]), -opt.shop_off,
                 opt.shop_result.promo.pos if opt.shop_result else -1)  # fmt: skip
         old = simple.get(sig)
         if old is None or rank < old[0]:  # type: ignore[operator]
