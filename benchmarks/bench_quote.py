@@ -106,24 +106,21 @@ def main() -> None:
     print(f"quote + to_json:  {qj * 1e6:8.1f} us{ratio(qj)}")
     print(f"peak memory:      {peak_bytes(lambda: campaign.quote(cart).to_json()) / 1024:8.1f} KiB per quote + to_json")
 
-    cases = {}
+    sizes = {}
     for lines, shops in ((20, 5), (200, 50), (2000, 500)):
+        # one size at a time: the other sizes' campaigns and carts are not kept alive meanwhile (the garbage
+        # collector would walk them too), as a service holds one campaign and the cart it prices
         case = typical(source, lines, shops)
         camp = promocalc.load(case["config"])
         c = case["cart"]
         camp.quote(c).to_json()
-        cases[lines] = (shops, camp, c, max(5, args.n // (lines // 10)))
-    best: dict[int, list[float]] = {lines: [float("inf"), float("inf")] for lines in cases}
-    for _ in range(args.rounds):  # the sizes interleaved, best of rounds: a noisy minute touches them all
-        for lines, (_, camp, c, n) in cases.items():
-            b = best[lines]
-            b[0] = min(b[0], per_call(lambda: camp.quote(c), n))
-            b[1] = min(b[1], per_call(lambda: camp.quote(c).to_json(), n))
-    sizes = {lines: tuple(b) for lines, b in best.items()}
-    for lines, (shops, camp, c, _) in cases.items():
+        n = max(5, args.n // (lines // 10))
+        sizes[lines] = (min(per_call(lambda: camp.quote(c), n) for _ in range(args.rounds)),
+                        min(per_call(lambda: camp.quote(c).to_json(), n) for _ in range(args.rounds)))  # fmt: skip
         peak = peak_bytes(lambda: camp.quote(c).to_json()) / 1024
         print(f"{lines:5} lines / {shops:3} shops: quote {sizes[lines][0] * 1e6:9.0f} us, "
               f"+ to_json {sizes[lines][1] * 1e6:9.0f} us, peak {peak:8.0f} KiB")  # fmt: skip
+        del case, camp, c
     print(f"growth 200/50 vs 20/5, quote:               {sizes[200][0] / sizes[20][0]:5.1f}x (linear: 10x)")
     print(f"growth 2000/500 vs 200/50, quote:           {sizes[2000][0] / sizes[200][0]:5.1f}x (linear: 10x)")
     print(f"growth 2000/500 vs 200/50, quote + to_json: {sizes[2000][1] / sizes[200][1]:5.1f}x (linear: 10x)")
