@@ -15,7 +15,7 @@ from .coupon_layer import redeem
 class PlatformPlan:
     """The platform instruments of one checkout, with what each may use (vouchers held, allowance balance)."""
 
-    __slots__ = ("promos", "held", "balance", "cross_tiers", "voucher_tiers")
+    __slots__ = ("promos", "held", "balance", "cross_tiers", "voucher_tiers", "scopes", "pools")
 
     def __init__(self, promos: list[Promo], held: dict[str, int], balance: int,
                  cross_tiers: dict[tuple[str, str], Threshold],
@@ -25,6 +25,10 @@ class PlatformPlan:
         self.balance = balance
         self.cross_tiers = cross_tiers
         self.voucher_tiers = voucher_tiers
+        # per instrument, what only the cart decides, worked out for the first combination the choice
+        # prices and read by the others: its eligible lines in scope, and how they pool by tiers
+        self.scopes: dict[str, list[int]] = {}
+        self.pools: dict[str, list[tuple[Threshold, list[int]]]] = {}
 
 
 _NONE: dict[str, Threshold] = {}
@@ -69,19 +73,22 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
     held = plan.held.get(p.id, 0)
     if held <= 0:
         return Skipped(p, "no_vouchers_held")
-    # identical tiers are one compiled Threshold object, so lines pool by identity
-    by_tiers: dict[Threshold, list[int]] = {}
-    groups = plan.voucher_tiers
-    for i in idx:
-        ln = lines[i]
-        t = groups.get(ln.shop, _NONE).get(ln.category)
-        if t is not None:
-            members = by_tiers.get(t)
-            if members is None:
-                by_tiers[t] = [i]
-            else:
-                members.append(i)
-    if not by_tiers:
+    pooled = plan.pools.get(p.id)
+    if pooled is None:
+        # identical tiers are one compiled Threshold object, so lines pool by identity
+        by_tiers: dict[Threshold, list[int]] = {}
+        groups = plan.voucher_tiers
+        for i in idx:
+            ln = lines[i]
+            t = groups.get(ln.shop, _NONE).get(ln.category)
+            if t is not None:
+                members = by_tiers.get(t)
+                if members is None:
+                    by_tiers[t] = [i]
+                else:
+                    members.append(i)
+        pooled = plan.pools[p.id] = list(by_tiers.items())
+    if not pooled:
         return Skipped(p, "no_voucher_group")
     measure = ctx.a1 if ctx.parallel else run
     dep = ctx.dep
@@ -91,7 +98,7 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
     notes: list[tuple[Threshold, list[int], int, int, dict[str, object]]] = []  # made into dicts only if applied
     best_gap: int | None = None
     best_tiers: Threshold | None = None
-    for t, members in by_tiers.items():
+    for t, members in pooled:
         if reject or measure is not run:
             base = sum(measure[i] for i in members)
             owed = 0
@@ -150,14 +157,17 @@ def cross_shop(ctx: Context, p: Promo, idx: list[int], run: list[int], plan: Pla
 
     ``balance_left`` is what earlier balance-capped instruments of this checkout left of the balance.
     """
-    lines = ctx.lines
-    key_of = {i: plan.cross_tiers.get((p.id, lines[i].shop)) or p.threshold for i in idx}
+    pooled = plan.pools.get(p.id)
+    if pooled is None:
+        lines = ctx.lines
+        key_of = {i: plan.cross_tiers.get((p.id, lines[i].shop)) or p.threshold for i in idx}
+        pooled = plan.pools[p.id] = _pools(idx, key_of)  # type: ignore[arg-type]
     measure = ctx.a1 if ctx.parallel else run
     wanting = []
     best_gap: int | None = None
     best_tiers: Threshold | None = None
     notes: list[dict[str, object]] = []
-    for t, members in _pools(idx, key_of):  # type: ignore[arg-type]
+    for t, members in pooled:
         base = sum(measure[i] for i in members)
         off = min(t.discount(base), base)
         if off <= 0:
@@ -221,7 +231,9 @@ def apply_platform(ctx: Context, plan: PlatformPlan, coupons: tuple[Promo, ...],
                 continue
         off = p.id in disabled  # switched off for an instrument it excludes (selection alternatives)
         if p.has_scope:
-            idx = [ln.pos for ln in lines if eligible[ln.pos] and p.in_scope(ln.item, ln.category)]
+            idx = plan.scopes.get(p.id)  # type: ignore[assignment]
+            if idx is None:
+                idx = plan.scopes[p.id] = [ln.pos for ln in lines if eligible[ln.pos] and p.in_scope(ln.item, ln.category)]
         else:
             idx = ctx.eligible_idx
         if not idx:
