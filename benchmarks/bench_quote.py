@@ -120,7 +120,6 @@ def main() -> None:
         peak = peak_bytes(lambda: camp.quote(c).to_json()) / 1024
         print(f"{lines:5} lines / {shops:3} shops: quote {sizes[lines][0] * 1e6:9.0f} us, "
               f"+ to_json {sizes[lines][1] * 1e6:9.0f} us, peak {peak:8.0f} KiB")  # fmt: skip
-        del case, camp, c
     print(f"growth 200/50 vs 20/5, quote:               {sizes[200][0] / sizes[20][0]:5.1f}x (linear: 10x)")
     print(f"growth 2000/500 vs 200/50, quote:           {sizes[2000][0] / sizes[200][0]:5.1f}x (linear: 10x)")
     print(f"growth 2000/500 vs 200/50, quote + to_json: {sizes[2000][1] / sizes[200][1]:5.1f}x (linear: 10x)")

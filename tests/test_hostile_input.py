@@ -13,7 +13,6 @@ from click.testing import CliRunner
 import promocalc
 from promocalc.cli import main
 
-from .helpers import cart, config, line
 
 ROOT = Path(__file__).resolve().parent.parent
 D11 = ROOT / "examples" / "double11-2016"

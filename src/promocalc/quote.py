@@ -570,11 +570,12 @@ _QM = _Quoted()
 
 
 class _QuotedText(dict):  # type: ignore[type-arg]
-    """text -> its JSON string, made on first use; bounded, ids, items and categories recur."""
+    """text -> its JSON string, made on first use; bounded (short texts, a few thousand of them): ids,
+    items and categories recur, and a client sending long or ever new ids fills nothing large."""
 
     def __missing__(self, text: str) -> str:
         s: str = _quote(text)
-        if len(self) < 65536:
+        if len(text) <= 64 and len(self) < 16384:
             self[text] = s
         return s
 

@@ -133,12 +133,11 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
     if "credit" in buyer:
         cart.credit = _int(buyer["credit"], ("buyer", "credit"), problems, "credit", 0, 10**9)
     groups = buyer.get("groups")
-    if groups is None:
-        pass
-    elif not isinstance(groups, list) or not all(isinstance(g, str) and not has_control(g) for g in groups):
-        problems.append(Problem("type", ("buyer", "groups"), "groups must be a list of group names"))
-    else:
-        cart.groups = frozenset(groups)
+    if groups is not None:
+        if not isinstance(groups, list) or not all(isinstance(g, str) and not has_control(g) for g in groups):
+            problems.append(Problem("type", ("buyer", "groups"), "groups must be a list of group names"))
+        else:
+            cart.groups = frozenset(groups)
     if buyer.get("allowance_balance") is not None:
         cart.allowance = _money(buyer["allowance_balance"], ("buyer", "allowance_balance"), problems)
     if buyer.get("region") is not None:
