@@ -6,7 +6,7 @@
 Every generated cart of each example campaign is quoted twice: as generated (the engine chooses), and with
 ``use`` naming the coupons that quote chose (nothing left to choose). ``--strategies N`` adds N campaigns
 and carts drawn by the property tests' strategies (postage, gifts and the payment layer in half of them),
-each written indented and compact; the draws are fixed (derandomized), so both runs see the same cases. A
+each case written with its quote, indented and compact; ``--check`` quotes those very cases again. A
 cart the campaign refuses is kept as its error message. ``--check`` prints the first differences and
 exits 1 when any line differs.
 """
@@ -43,8 +43,18 @@ def quotes(n: int, seed: int = 3, examples: Path = EXAMPLES) -> Iterator[str]:
                 yield json.dumps({"campaign": name, "cart": i, "variant": variant, "quote": out}, ensure_ascii=False)
 
 
+def _quote_text(config: object, cart: object) -> str:
+    """A drawn case's quote JSON, indented then compact, or its error."""
+    try:
+        q = promocalc.load(config).quote(cart)
+        return q.to_json() + "\n" + q.to_json(None)
+    except promocalc.PromocalcError as e:
+        return f"error: {e}"
+
+
 def strategy_quotes(n: int) -> list[str]:
-    """One JSON line per campaign and cart drawn by :mod:`promocalc.testing.strategies` (``n`` of them)."""
+    """One JSON line per campaign and cart drawn by :mod:`promocalc.testing.strategies` (``n`` of them),
+    the case itself included: ``--check`` quotes the very same case again, whatever the strategies draw."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
@@ -58,15 +68,18 @@ def strategy_quotes(n: int) -> list[str]:
         extras = data.draw(st.booleans())
         config = data.draw(strategies.configs(extras=True) if extras else strategies.configs())
         cart = data.draw(strategies.carts(config))
-        try:
-            q = promocalc.load(config).quote(cart)
-            text = q.to_json() + "\n" + q.to_json(None)
-        except promocalc.PromocalcError as e:
-            text = f"error: {e}"
-        out.append(json.dumps({"strategies": len(out), "quote": text}, ensure_ascii=False))
+        out.append(json.dumps({"strategies": len(out), "config": config, "cart": cart,
+                               "quote": _quote_text(config, cart)}, ensure_ascii=False))  # fmt: skip
 
     draw()
     return out
+
+
+def requote(line: str) -> str:
+    """A written case's line with its quote made again by the code that runs now."""
+    row = json.loads(line)
+    row["quote"] = _quote_text(row["config"], row["cart"])
+    return json.dumps(row, ensure_ascii=False)
 
 
 def main() -> None:
@@ -91,8 +104,7 @@ def main() -> None:
         head = json.loads(fh.readline())
         before = [line.rstrip("\n") for line in fh]
     after = list(quotes(head["n"], head["seed"]))
-    if head.get("strategies"):
-        after += strategy_quotes(head["strategies"])
+    after += [requote(line) for line in before[len(after):]]  # the drawn cases, as written
     bad = [(b, a) for b, a in zip(before, after) if b != a]
     if len(before) != len(after):
         bad.append((f"{len(before)} lines", f"{len(after)} lines"))
