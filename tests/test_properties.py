@@ -85,6 +85,18 @@ def test_allocation_remainders_go_by_remainder_then_weight_then_position(amount:
             assert rank(i) > rank(j), (i, j, shares)
 
 
+@FAST
+@given(st.integers(1, 10**6), st.lists(st.integers(0, 10**7), min_size=9, max_size=80).filter(lambda w: sum(w) > 0))
+def test_allocation_of_a_long_list_keeps_the_same_order(amount: int, w: list[int]) -> None:
+    # past 8 weights the split takes another path: the same floors and the same remainder order
+    shares = allocate(amount, w)
+    total = sum(w)
+    floors = [amount * wi // total for wi in w]
+    order = sorted(range(len(w)), key=lambda i: (-(amount * w[i] % total), -w[i], i))
+    extra = set(order[: amount - sum(floors)])
+    assert shares == [f + (i in extra) for i, f in enumerate(floors)]
+
+
 def test_allocation_equal_weights_give_the_first_lines_the_extra_fen() -> None:
     assert allocate(5, [1, 1, 1]) == [2, 2, 1]
     assert allocate(1, [3, 3]) == [1, 0]

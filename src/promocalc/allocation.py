@@ -37,17 +37,9 @@ def allocate(amount: int, weights: Sequence[int]) -> list[int]:
         return shares
     shares = [amount * w // total for w in weights]
     left = amount - sum(shares)
-    if left:
-        # the same order; for a long list one integer per line orders the first two (a remainder is below
-        # ``total``, a weight at most ``total``) and a stable descending sort keeps equal keys in position order
-        if n > 64 and min(weights) >= 0:  # long: one integer key per line sorts faster than tuples
-            t1 = total + 1
-            keys = [(amount * w % total) * t1 + w for w in weights]
-            for i in sorted(range(n), key=keys.__getitem__, reverse=True)[:left]:
-                shares[i] += 1
-        else:
-            for _, _, i in sorted([(-(amount * w % total), -w, i) for i, w in enumerate(weights)])[:left]:
-                shares[i] += 1
+    if left:  # the same order, from one comprehension: cheaper for a long list
+        for _, _, i in sorted([(-(amount * w % total), -w, i) for i, w in enumerate(weights)])[:left]:
+            shares[i] += 1
     return shares
 
 

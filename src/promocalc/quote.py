@@ -754,8 +754,6 @@ def _write_json(q: Quote, indent: int | None) -> str:
         parts = camp.texts[indent] = {}
     out += [top_sep, key("applied")]
     applied = q.applied
-    if not applied:
-        out.append("[]")
     sep = opened
     for a in applied:
         promo = a.promo
@@ -787,8 +785,7 @@ def _write_json(q: Quote, indent: int | None) -> str:
             for k, v in more:
                 out += (t.extra[k], val(v, 3))
         sep = between
-    if applied:
-        out.append(close + closed)
+    out.append(close + closed if applied else "[]")
     out += [top_sep, key("not_applied"), val([_skipped_json(s) for s in q.not_applied], 1)]
     for k, v in q._tail():
         out += [top_sep, key(k), val(v, 1)]
