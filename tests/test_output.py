@@ -37,6 +37,8 @@ def check(q: promocalc.Quote) -> None:
     assert q.to_json() == json.dumps(d, ensure_ascii=False, indent=1)
     assert q.to_json(indent=2) == json.dumps(d, ensure_ascii=False, indent=2)
     assert q.to_json(indent=None) == json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    for a in q.applied:  # the fast writer relies on shares kept in line order
+        assert list(a.shares) == sorted(a.shares), a.promo.id
     ctx = q._p.ctx
     for i, ln in enumerate(d["lines"][: len(ctx.lines)]):  # gift lines follow the cart's
         units = allocate(q.line_payables[i] + ctx.dep[i], ctx.unit_w[i] or [1] * ctx.lines[i].qty)
@@ -50,6 +52,25 @@ def check(q: promocalc.Quote) -> None:
 def test_examples_output_matches_the_references(cart: Path) -> None:
     campaign = promocalc.load(cart.parent / "config.yaml")
     check(campaign.quote(load_source(cart).data))
+
+
+def test_pools_served_out_of_line_order_write_their_shares_in_line_order() -> None:
+    """Two voucher pools (different tiers): the later lines' pool wants more and is served first."""
+    config = {"promocalc": 1, "campaign": {"id": "pools", "ruleset": "sequential"},
+              "categories": {"wear": {"voucher_groups": {"G": ["100-10"], "H": ["100-10", "300-30"]}}},
+              "shops": {"a": {"campaign_member": True, "voucher_groups": {"wear": "G"}},
+                        "b": {"campaign_member": True, "voucher_groups": {"wear": "H"}}},
+              "promotions": [{"id": "v", "kind": "category_voucher"}]}  # fmt: skip
+    cart = {"at": "2016-11-11T10:00:00+08:00",
+            "lines": [{"id": "1", "shop": "a", "item": "x", "category": "wear", "price": "120.00", "qty": 1},
+                      {"id": "2", "shop": "b", "item": "y", "category": "wear", "price": "350.00", "qty": 1},
+                      {"id": "3", "shop": "a", "item": "z", "category": "wear", "price": "30.00", "qty": 1}],
+            "wallet": {"vouchers": {"v": 10}}}  # fmt: skip
+    q = promocalc.load(config).quote(cart)
+    (v,) = [a for a in q.applied if a.promo.id == "v"]
+    assert [p["lines"] for p in v.pools] == [[1], [0, 2]]  # served: shop b's pool first
+    assert list(v.shares) == [0, 1, 2]
+    check(q)
 
 
 @settings(max_examples=150 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,7 +9,7 @@ from .compiled import Promo
 
 
 class Applied:
-    """An instrument that applied: its per-line shares (line position -> fen) and, for vouchers, the count.
+    """An instrument that applied: its per-line shares (line position -> fen, in line order) and, for vouchers, the count.
 
     Platform red packets also carry how many ``packets`` paid and the face value ``left`` of a split one. A
     threshold instrument measured on one base keeps it (fen, and units for item-count tiers): what advice

@@ -148,6 +148,8 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
         notes.append((t, members, base, sum(got.values()), {"vouchers": n}))
     if not used:
         return Skipped(p, "presale_tail_too_small" if tail_failed else "voucher_limit")
+    if len(wanting) > 1:
+        shares = dict(sorted(shares.items()))  # pools are served out of line order; shares are kept in it
     return Applied(p, shares, vouchers=used, pools=[_pool_info(t, m, b, a, ctx, x) for t, m, b, a, x in notes])
 
 
@@ -199,6 +201,8 @@ def cross_shop(ctx: Context, p: Promo, idx: list[int], run: list[int], plan: Pla
         notes.append(_pool_info(t, members, base, applied, ctx, {}))
     if not shares:
         return Skipped(p, "nothing_to_discount")
+    if len(wanting) > 1:
+        shares = dict(sorted(shares.items()))  # pools are served out of line order; shares are kept in it
     return Applied(p, shares, pools=notes)
 
 

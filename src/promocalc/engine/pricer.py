@@ -365,19 +365,16 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
                 add(Skipped(p, "not_in_window" if reason == "preheat" else reason,
                             detail="preheat: shown, not applied" if reason == "preheat" else None))
     active = ctx.active
-    won: set[str] | None = None
     losers: dict[str, list[Promo]] = {}  # per shop: its active item promotions that won no line
     item_promos = camp.item_promos
+    won_by = ctx.item_of  # per line, the item promotion that won it
     for ln in lines:
         lost = losers.get(ln.shop)
         if lost is None:
             lost = []
             for p in item_promos.get(ln.shop, ()):
-                if p.id in active:
-                    if won is None:
-                        won = {q.id for q in ctx.item_of if q is not None}
-                    if p.id not in won:
-                        lost.append(p)
+                if p.id in active and p not in won_by:
+                    lost.append(p)
             losers[ln.shop] = lost
         if lost:
             for p in lost:
@@ -424,7 +421,8 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
             add(_category_coupon_reason(ctx, out, p, use))
     for s in out.platform_skipped:
         add(s)
-    if use is not None and not use <= reported:  # a named coupon is never silently dropped (e.g. its shop has no lines here)
+    # a named coupon is never silently dropped (e.g. its shop has no lines here); a chosen one applied or is reported
+    if use is not None and not use <= reported and not use <= chosen:
         done = {a.promo.id for a in out.platform_applied}
         for o in out.options:
             for r in o.coupon_results:
