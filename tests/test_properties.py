@@ -530,3 +530,20 @@ def test_units_of_equal_weight_differ_by_at_most_a_fen_first_units_first(
             continue
         units = [to_fen(u) for u in ln["units"]]
         assert units == sorted(units, reverse=True) and units[0] - units[-1] <= 1, ln
+
+
+@FAST
+@given(configs(calendar=True, windows=True), st.data())
+def test_window_checks_remembered_per_span_match_a_fresh_check(config: dict[str, Any], data: st.DataObject) -> None:
+    """Which promotions run is worked out once per span between window ends: at an end, one second either
+    side of it and between, in any order, it is what a campaign that never saw another time works out."""
+    campaign = promocalc.load(config).compiled
+    spans = [w for p in campaign.promos for w in p.windows] + ([campaign.preheat] if campaign.preheat else [])
+    ends = sorted({x for w in spans for x in (w.start, w.end) if x is not None})
+    times = [x + d for x in ends for d in (-1.0, 0.0, 1.0)] + [(a + b) / 2 for a, b in zip(ends, ends[1:])]
+    def seen(c: Any, t: float) -> tuple[Any, ...]:
+        open_ids, audience, closed = c.windows_at(t)
+        return open_ids, [p.id for p in audience], closed
+
+    for t in data.draw(st.permutations(times)) if times else [1478829600.0]:
+        assert seen(campaign, t) == seen(promocalc.load(config).compiled, t), t

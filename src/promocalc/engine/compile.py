@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from ..model.config import Config, ItemsTier, MoneyTier, WindowModel
 from ..thresholds import Threshold, Tier
-from ..timeutil import Window, parse_time
+from ..timeutil import Window, in_any, parse_time
 from .compiled import COUPON, GIFT, ITEM, LEVEL_ORDER, PAYMENT, PLATFORM, POSTAGE, SHOP, Promo, ShopInfo
 from .selection import alternatives
 
@@ -56,7 +57,7 @@ class Compiled:
     __slots__ = (
         "id", "name", "tz", "parallel", "reject", "effective", "preheat",
         "shops", "promos", "by_id", "item_promos", "shop_promos", "card_promos", "platform", "categories",
-        "cross_tiers", "voucher_tiers", "always_active", "conditional", "_alternatives",
+        "cross_tiers", "voucher_tiers", "always_active", "conditional", "_alternatives", "_windows", "_bounds",
         "postage_promos", "gift_promos", "red_packets", "vip88", "coins", "has_payment", "has_postage",
         "wallet_promos", "texts",
     )  # fmt: skip
@@ -195,6 +196,12 @@ class Compiled:
         plain = [c for c in self.promos if not c.windows and not (c.min_level or c.include_groups or c.exclude_groups)]
         self.always_active = frozenset(c.id for c in plain)
         self.conditional = [c for c in self.promos if c.id not in self.always_active]
+        # windows are half-open, so which of them are open is the same from one of their ends to the next
+        ends = {x for c in self.conditional for w in c.windows for x in (w.start, w.end) if x is not None}
+        if self.preheat is not None:
+            ends |= {x for x in (self.preheat.start, self.preheat.end) if x is not None}
+        self._bounds = sorted(ends)
+        self._windows: dict[int, tuple[frozenset[str], list[Promo], dict[str, str]]] = {}
         self.item_promos: dict[str, list[Promo]] = {}
         self.shop_promos: dict[str, list[Promo]] = {}
         self.card_promos: dict[str, list[Promo]] = {}
@@ -228,6 +235,36 @@ class Compiled:
                 own = s.cross_tiers.get(c.id) or s.cross_tier
                 if own is not None and own.every is not None:
                     self.cross_tiers[(c.id, sid)] = Threshold(every=own.every, max_off=c.threshold.max_off)
+
+    def windows_at(self, t: float) -> tuple[frozenset[str], list[Promo], dict[str, str]]:
+        """At time ``t``, of the promotions not always on: the ids that run for every buyer, those whose
+        window is open but whose audience is still to check, and the reason of each one that does not run
+        (outside its window, or shown in the preheat); worked out once per span between window ends."""
+        span = bisect_right(self._bounds, t)
+        got = self._windows.get(span)
+        if got is not None:
+            return got
+        open_ids: list[str] = []
+        audience: list[Promo] = []
+        closed: dict[str, str] = {}
+        open_at: dict[int, bool] = {}  # most promotions share the campaign window: each window set is checked once
+        preheat = None
+        for p in self.conditional:
+            if p.windows:
+                ok = open_at.get(id(p.windows))
+                if ok is None:
+                    ok = open_at[id(p.windows)] = in_any(p.windows, t)
+                if not ok:
+                    if p.is_voucher and preheat is None:
+                        preheat = bool(self.preheat and self.preheat.contains(t))
+                    closed[p.id] = "preheat" if (p.is_voucher and preheat) else "not_in_window"
+                    continue
+            if p.min_level or p.include_groups or p.exclude_groups:
+                audience.append(p)
+            else:
+                open_ids.append(p.id)
+        got = self._windows[span] = (frozenset(open_ids), audience, closed)  # a race between threads computes it twice
+        return got
 
     def alternatives(self, promos: tuple[Promo, ...]) -> list[frozenset[str]]:
         """The ``excludes`` alternatives of these platform instruments, remembered per set (bounded)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from itertools import product
 
-from ..timeutil import in_any
 from .cart import Cart
 from .compile import Compiled
 from .compiled import PAYMENT, Promo, level_of
@@ -52,30 +51,24 @@ class Priced:
 
 def _activate(camp: Compiled, cart: Cart, t: float, ctx: Context) -> None:
     """Which promotions run at ``t`` for this buyer (window, audience); record why the others don't."""
-    level = level_of(cart.credit)
-    groups = cart.groups
+    open_ids, audience, closed = camp.windows_at(t)
     active = ctx.active
     active.update(camp.always_active)
-    open_at: dict[int, bool] = {}  # most promotions share the campaign window: each window set is checked once
-    preheat = None
-    for p in camp.conditional:
-        if p.windows:
-            ok = open_at.get(id(p.windows))
-            if ok is None:
-                ok = open_at[id(p.windows)] = in_any(p.windows, t)
-            if not ok:
-                if p.is_voucher and preheat is None:
-                    preheat = bool(camp.preheat and camp.preheat.contains(t))
-                ctx.inactive[p.id] = "preheat" if (p.is_voucher and preheat) else "not_in_window"
-                continue
-        if p.min_level or p.include_groups or p.exclude_groups:
-            mine = groups
-            shop = camp.shops.get(p.shop or "")
-            if shop is not None and shop.customer_groups and cart.buyer_id:
-                mine = groups | {g for g, members in shop.customer_groups.items() if cart.buyer_id in members}
-            if level < p.min_level or (p.include_groups and not (p.include_groups & mine)) or (p.exclude_groups & mine):
-                ctx.inactive[p.id] = "audience"
-                continue
+    active.update(open_ids)
+    if closed:
+        ctx.inactive.update(closed)
+    if not audience:
+        return
+    level = level_of(cart.credit)
+    groups = cart.groups
+    for p in audience:
+        mine = groups
+        shop = camp.shops.get(p.shop or "")
+        if shop is not None and shop.customer_groups and cart.buyer_id:
+            mine = groups | {g for g, members in shop.customer_groups.items() if cart.buyer_id in members}
+        if level < p.min_level or (p.include_groups and not (p.include_groups & mine)) or (p.exclude_groups & mine):
+            ctx.inactive[p.id] = "audience"
+            continue
         active.add(p.id)
 
 

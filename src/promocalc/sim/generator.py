@@ -106,6 +106,7 @@ class CartGenerator:
         self.campaign_id = cfg.campaign.id
         self._fingerprint = getattr(campaign, "fingerprint", None)  # validated() builds carts directly only for this config
         self._plain_ok: bool | None = None
+        self._at_epoch: tuple[str, Any, float] | None = None  # the last checkout time read: (text, zone, epoch)
         self._median = to_fen(price_median)
         if self._median <= 0:
             raise ValueError(f"price_median must be above 0, got {price_median=!r}")
@@ -324,10 +325,16 @@ class CartGenerator:
             return campaign.cart(self.cart(i))  # type: ignore[no-any-return]
         cart = Cart()
         if at is not None:
-            try:
-                cart.at = parse_time(at, campaign.compiled.tz)
-            except ValueError:
-                return campaign.cart(self.cart(i))  # type: ignore[no-any-return]
+            tz = campaign.compiled.tz
+            last = self._at_epoch
+            if last is not None and last[0] == at and last[1] is tz:  # a fixed checkout time: read once
+                cart.at = last[2]
+            else:
+                try:
+                    cart.at = parse_time(at, tz)
+                except ValueError:
+                    return campaign.cart(self.cart(i))  # type: ignore[no-any-return]
+                self._at_epoch = (at, tz, cart.at)
         cart.buyer_id = f"buyer-{i}"
         cart.credit = credit
         if allowance is not None:
