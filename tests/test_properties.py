@@ -6,6 +6,7 @@ import copy
 import os
 from collections import Counter, defaultdict
 from fractions import Fraction
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -540,7 +541,7 @@ def test_window_checks_remembered_per_span_match_a_fresh_check(config: dict[str,
     campaign = promocalc.load(config).compiled
     spans = [w for p in campaign.promos for w in p.windows] + ([campaign.preheat] if campaign.preheat else [])
     ends = sorted({x for w in spans for x in (w.start, w.end) if x is not None})
-    times = [x + d for x in ends for d in (-1.0, 0.0, 1.0)] + [(a + b) / 2 for a, b in zip(ends, ends[1:])]
+    times = [x + d for x in ends for d in (-1.0, 0.0, 1.0)] + [(a + b) / 2 for a, b in pairwise(ends)]
     def seen(c: Any, t: float) -> tuple[Any, ...]:
         open_ids, audience, closed = c.windows_at(t)
         return open_ids, [p.id for p in audience], closed

@@ -29,7 +29,7 @@ def redeem(ctx: Context, p: Promo, scope: list[int], run: list[int]) -> Applied 
         off = p.threshold.discount(base)
         if off <= 0:
             return Skipped(p, "threshold_not_met", gap=p.threshold.gap(base))
-    if not ctx.presale_ok(scope, off, weights, run, inclusive=False):
+    if ctx.has_presale and not ctx.presale_ok(scope, off, weights, run, inclusive=False):
         return Skipped(p, "presale_tail_too_small")
     shares = ctx.settle(scope, off, weights, run)
     if shares is None:

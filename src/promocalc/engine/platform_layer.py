@@ -6,6 +6,8 @@ not deposit payments). Lines pool across shops when their tiers are identical.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..thresholds import Threshold
 from .compiled import Promo
 from .context import Applied, Context, Skipped
@@ -32,6 +34,7 @@ class PlatformPlan:
 
 
 _NONE: dict[str, Threshold] = {}
+_Wanting = tuple[Any, ...]  # a pool that earns something: (tiers, lines, wanted, base, …)
 
 
 def _pools(idx: list[int], key_of: dict[int, Threshold]) -> list[tuple[Threshold, list[int]]]:
@@ -46,8 +49,9 @@ def _pools(idx: list[int], key_of: dict[int, Threshold]) -> list[tuple[Threshold
     return list(pools.values())
 
 
-def _serve_order(pools: list[tuple[Threshold, list[int], int, int]]) -> list[tuple[Threshold, list[int], int, int]]:
-    """Category vouchers: more wanted first, then larger base, then the pool key (tiers in fen) ascending."""
+def _serve_order(pools: list[_Wanting]) -> list[_Wanting]:
+    """Pools (tiers, lines, wanted, base, …): more wanted first, then larger base, then the pool key (tiers in
+    fen) ascending."""
     if len(pools) == 1:  # the usual checkout: one pool, nothing to order
         return pools
     return sorted(pools, key=lambda p: (-p[2], -p[3], _numeric_key(p[0])))
@@ -98,16 +102,10 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
     notes: list[tuple[Threshold, list[int], int, int, dict[str, object]]] = []  # made into dicts only if applied
     best_gap: int | None = None
     best_tiers: Threshold | None = None
+    has_presale = ctx.has_presale
     for t, members in pooled:
-        if reject or measure is not run:
-            base = sum(measure[i] for i in members)
-            owed = 0
-        else:  # base and what the lines still owe in one pass
-            base = owed = 0
-            for i in members:
-                v = run[i]
-                base += v
-                owed += v - dep[i]
+        weights = [measure[i] for i in members]
+        base = sum(weights)
         wants = t.discount(base) // face
         if wants <= 0:
             gap = t.gap(base)
@@ -115,27 +113,28 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
                 best_gap, best_tiers = gap, t
             notes.append((t, members, base, 0, {"reason": "threshold_not_met", "gap": gap}))
             continue
-        if not reject:
-            if measure is not run:
-                owed = sum(run[i] - dep[i] for i in members)
+        if not reject:  # no more vouchers than the lines still owe
+            if measure is run and not has_presale:
+                owed = base
+            else:
+                owed = sum([run[i] - dep[i] for i in members])
             wants = min(wants, owed // face)
             if wants <= 0:
                 continue
-        wanting.append((t, members, wants, base))
+        wanting.append((t, members, wants, base, weights))
     if not wanting:
         return Skipped(p, "threshold_not_met", gap=best_gap, tiers=best_tiers)
     available = min(p.max_per_checkout, held)
     shares: dict[int, int] = {}
     used = 0
     tail_failed = False
-    for t, members, wants, base in _serve_order(wanting):
+    for t, members, wants, base, weights in _serve_order(wanting):
         n = min(wants, available)
         if n <= 0:
             notes.append((t, members, base, 0, {"reason": "voucher_limit"}))
             continue
-        weights = [measure[i] for i in members]
         amount = n * face
-        if not ctx.presale_ok(members, amount, weights, run, p.inclusive_tail):
+        if ctx.has_presale and not ctx.presale_ok(members, amount, weights, run, p.inclusive_tail):
             tail_failed = True
             notes.append((t, members, base, 0, {"reason": "presale_tail_too_small"}))
             continue

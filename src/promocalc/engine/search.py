@@ -82,7 +82,7 @@ class Mode:
             self.fixed_lines = [i for i in idx if i not in in_units]
         else:
             self.units = []
-            self.fixed_lines = list(idx)
+            self.fixed_lines = idx  # read, never changed
 
     def build(self, picks: list[tuple[Promo | None, Applied | None]]) -> ShopOption:
         """The shop option for one coupon (or none) per unit."""

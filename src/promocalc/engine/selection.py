@@ -24,7 +24,7 @@ class ShopOption:
         self.coupons = coupons
         self.coupon_results = coupon_results
         self.run3 = run3
-        self.shop_off = shop_result.amount if shop_result is not None else 0
+        self.shop_off = sum(shop_result.shares.values()) if shop_result is not None else 0
 
 
 def alternatives(promos: list[Promo]) -> list[frozenset[str]]:
