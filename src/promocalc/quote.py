@@ -537,6 +537,7 @@ class _Tokens:
         self.head = ("{" + k("campaign", 1, True) + "%s" + k("at", 1) + "%s" + k("currency", 1) + '"CNY"'
                      + k("subtotal", 1) + "%s" + k("discount", 1) + "%s" + k("payable", 1) + "%s")  # fmt: skip
         self.postage = k("postage", 1)
+        self.keys = {name: lay.key(name) for name in ("deposit_paid", "lines", "shops", "applied", "not_applied")}
         # a voucher or cross-shop pool: a dict at depth 4 in the applied entry's list of pools
         self.pool = "{" + k("tiers", 5, True) + "%s" + k("base", 5) + "%s" + k("amount", 5) + "%s" + k("lines", 5) + "%s"
         self.pool_close = ind[4] + "}"
@@ -664,12 +665,12 @@ def _write_json(q: Quote, indent: int | None) -> str:
     out = [t.head % (qtext[camp.id], qt(_at_text(p_.at, camp.tz)), qm[q.subtotal], qm[q.discount], qm[q.payable]),
            top_sep]  # fmt: skip
     if q.deposit_paid:
-        out += [key("deposit_paid"), qm[q.deposit_paid], top_sep]
+        out += [t.keys["deposit_paid"], qm[q.deposit_paid], top_sep]
     opened = "[" + ind[2]
     closed = ind[1] + "]"
     item_sep = t.item_sep
     between = close + item_sep
-    out.append(key("lines"))
+    out.append(t.keys["lines"])
     sep = opened
     if has_payment:
         f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17 = t.line_paid_parts
@@ -744,7 +745,7 @@ def _write_json(q: Quote, indent: int | None) -> str:
         if waived is not None:
             text += t.waived + qm[waived.get(s, 0)]
         shops.append(text)
-    out += [top_sep, key("shops")]
+    out += [top_sep, t.keys["shops"]]
     _listed(out, opened, item_sep, shops, close, closed)
     layers = t.layers
     funded = t.funded
@@ -755,7 +756,7 @@ def _write_json(q: Quote, indent: int | None) -> str:
     parts = camp.texts.get(indent)
     if parts is None:
         parts = camp.texts[indent] = {}
-    out += [top_sep, key("applied")]
+    out += [top_sep, t.keys["applied"]]
     applied = q.applied
     sep = opened
     for a in applied:
@@ -789,7 +790,8 @@ def _write_json(q: Quote, indent: int | None) -> str:
                 out += (t.extra[k], val(v, 3))
         sep = between
     out.append(close + closed if applied else "[]")
-    out += [top_sep, key("not_applied"), val([_skipped_json(s) for s in q.not_applied], 1)]
+    skipped = q.not_applied
+    out += [top_sep, t.keys["not_applied"], val([_skipped_json(s) for s in skipped], 1) if skipped else "[]"]
     for k, v in q._tail():
         out += [top_sep, key(k), val(v, 1)]
     out += [ind[0], "}"]

@@ -126,32 +126,34 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
         if type(bid) is str and bid and len(bid) <= MAX_ID_CHARS and bid.isprintable():
             cart.buyer_id = bid
             buyer = {}
-    if not buyer.keys() <= _BUYER_KEYS:
-        unknown_fields(buyer, BUYER_FIELDS, ("buyer",), problems)
-    if "id" in buyer:
-        cart.buyer_id = _str(buyer["id"], ("buyer", "id"), problems, "buyer id")
-    if "credit" in buyer:
-        cart.credit = _int(buyer["credit"], ("buyer", "credit"), problems, "credit", 0, 10**9)
-    groups = buyer.get("groups")
-    if groups is not None:
-        if not isinstance(groups, list) or not all(isinstance(g, str) and not has_control(g) for g in groups):
-            problems.append(Problem("type", ("buyer", "groups"), "groups must be a list of group names"))
-        else:
-            cart.groups = frozenset(groups)
-    if buyer.get("allowance_balance") is not None:
-        cart.allowance = _money(buyer["allowance_balance"], ("buyer", "allowance_balance"), problems)
-    if buyer.get("region") is not None:
-        region = buyer["region"]
-        if not isinstance(region, str) or not (len(region) == 6 and region.isascii() and region.isdigit()):
-            problems.append(Problem("value", ("buyer", "region"), f"region must be a six-digit region code, got {_got(region)}"))
-        else:
-            cart.region = region
-    if buyer.get("coins") is not None:
-        cart.coins = _int(buyer["coins"], ("buyer", "coins"), problems, "coins", 0, MAX_COINS)
-    if "vip88" in buyer:
-        cart.vip88 = _bool(buyer["vip88"], False, ("buyer", "vip88"), problems)
-    if buyer.get("vip88_quota_left") is not None:
-        cart.vip88_quota = _money(buyer["vip88_quota_left"], ("buyer", "vip88_quota_left"), problems)
+    if buyer:  # anything more than an id
+        if not buyer.keys() <= _BUYER_KEYS:
+            unknown_fields(buyer, BUYER_FIELDS, ("buyer",), problems)
+        if "id" in buyer:
+            cart.buyer_id = _str(buyer["id"], ("buyer", "id"), problems, "buyer id")
+        if "credit" in buyer:
+            cart.credit = _int(buyer["credit"], ("buyer", "credit"), problems, "credit", 0, 10**9)
+        groups = buyer.get("groups")
+        if groups is not None:
+            if not isinstance(groups, list) or not all(isinstance(g, str) and not has_control(g) for g in groups):
+                problems.append(Problem("type", ("buyer", "groups"), "groups must be a list of group names"))
+            else:
+                cart.groups = frozenset(groups)
+        if buyer.get("allowance_balance") is not None:
+            cart.allowance = _money(buyer["allowance_balance"], ("buyer", "allowance_balance"), problems)
+        if buyer.get("region") is not None:
+            region = buyer["region"]
+            if not isinstance(region, str) or not (len(region) == 6 and region.isascii() and region.isdigit()):
+                problems.append(Problem("value", ("buyer", "region"),
+                                        f"region must be a six-digit region code, got {_got(region)}"))
+            else:
+                cart.region = region
+        if buyer.get("coins") is not None:
+            cart.coins = _int(buyer["coins"], ("buyer", "coins"), problems, "coins", 0, MAX_COINS)
+        if "vip88" in buyer:
+            cart.vip88 = _bool(buyer["vip88"], False, ("buyer", "vip88"), problems)
+        if buyer.get("vip88_quota_left") is not None:
+            cart.vip88_quota = _money(buyer["vip88_quota_left"], ("buyer", "vip88_quota_left"), problems)
     if "use_coins" in data:
         cart.use_coins = _bool(data["use_coins"], True, ("use_coins",), problems)
     if "use_vip88" in data:
@@ -335,7 +337,8 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
                     cart.use.append(cid)
             if len(cart.use) > 1:  # one coupon cannot break a rule between coupons
                 problems += _card_rules(cart.use, camp)
-    raise_problems(CartError, problems)
+    if problems:
+        raise_problems(CartError, problems)
     return cart
 
 
