@@ -360,14 +360,17 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
     active = ctx.active
     losers: dict[str, list[Promo]] = {}  # per shop: its active item promotions that won no line
     item_promos = camp.item_promos
-    won_by = ctx.item_of  # per line, the item promotion that won it
+    won: set[str] | None = None  # the item promotions that won a line, made when first asked
     for ln in lines:
         lost = losers.get(ln.shop)
         if lost is None:
             lost = []
             for p in item_promos.get(ln.shop, ()):
-                if p.id in active and p not in won_by:
-                    lost.append(p)
+                if p.id in active:
+                    if won is None:
+                        won = {q.id for q in ctx.item_of if q is not None}
+                    if p.id not in won:
+                        lost.append(p)
             losers[ln.shop] = lost
         if lost:
             for p in lost:
