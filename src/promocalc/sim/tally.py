@@ -7,6 +7,7 @@ result to the fen; the per-cart rows are kept with their cart index and put back
 from __future__ import annotations
 
 from fractions import Fraction
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from ..thresholds import Threshold
@@ -104,7 +105,7 @@ class Tally:
         self.meta = meta
         self.band = band
         self.keep_carts = keep_carts
-        self.rows: dict[str, list[int]] = {k: [] for k in CART_COLUMNS} if keep_carts else {}
+        self.rows: list[tuple[int, ...]] = []  # per cart, its CART_COLUMNS figures (when carts are kept)
         self.totals = dict.fromkeys(TOTAL_FIELDS, 0)
         self.layers = [[0, 0, 0] for _ in (*LAYERS, PAYMENT_LAYER)]  # discount, merchant-funded, platform-funded
         self.tender = [0, 0, 0]  # the payment layer's coins and red packets: in all, merchant-, platform-funded
@@ -215,7 +216,8 @@ class Tally:
             rec[4] += cart_gmv
             by_shop: dict[str, int] = {}
             for i, s in a.shares.items():
-                by_shop[shop_of[i]] = by_shop.get(shop_of[i], 0) + s
+                sid = shop_of[i]
+                by_shop[sid] = by_shop.get(sid, 0) + s
             if p.kind == "free_postage":  # a waiver takes no share of a line: its figure is the postage waived
                 by_shop = waived_by.get(p.id, {})
             rec[5] += sum(by_shop.values())
@@ -331,8 +333,7 @@ class Tally:
             values = (index, n, units, len(seen), subtotal, layer_tot[0], layer_tot[1], layer_tot[2], layer_tot[3],
                       discount, m_tot, p_tot, cart_postage, deposit, payable, cart_gmv, vouchers_held,
                       vouchers_used, len(applied), vip_tot, coins_used, packets_paid, cart_waived)  # fmt: skip
-            for col, v in zip(self.rows.values(), values):
-                col.append(v)
+            self.rows.append(values)
 
         self._landing(cart, q, sub, shares, dep)
 
@@ -434,18 +435,17 @@ class Tally:
         for j, v in enumerate(other.hist):
             self.hist[j] += v
         if self.keep_carts:
-            for k, col in self.rows.items():
-                col.extend(other.rows.get(k, ()))
+            self.rows += other.rows
         return self
 
     def sorted_rows(self) -> dict[str, list[int]]:
-        """The per-cart rows in cart order."""
-        if not self.keep_carts or not self.rows["cart"]:
-            return self.rows
-        order = sorted(range(len(self.rows["cart"])), key=self.rows["cart"].__getitem__)
-        if order == list(range(len(order))):
-            return self.rows
-        return {k: [col[j] for j in order] for k, col in self.rows.items()}
+        """The per-cart figures in cart order, a column per name of CART_COLUMNS (none when carts are not kept)."""
+        if not self.keep_carts:
+            return {}
+        rows = sorted(self.rows, key=itemgetter(0))  # a stable sort by cart index, as merged chunks arrive
+        if not rows:
+            return {k: [] for k in CART_COLUMNS}
+        return {k: list(col) for k, col in zip(CART_COLUMNS, zip(*rows))}
 
     def __getstate__(self) -> dict[str, Any]:
         # The campaign stays behind: a tally travels back from a worker as plain integers.
