@@ -147,8 +147,12 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
             for taken in subsets:
                 cc = cc_fixed + taken
                 for choice in product(*options):
-                    key, r, applied, skipped = evaluate(choice, cc, disabled)
-                    key = (*key, ai)
+                    r, applied, skipped = layer4(choice, cc, disabled)
+                    total = sum(r) - dep_total
+                    if best is not None and total > best[0][0]:
+                        continue  # the key starts with the total: no need to make the rest of it
+                    coupons = [c for opt in choice for c in opt.coupons] + list(cc)
+                    key = (*tie_key(total, coupons, choice), ai)
                     if best is None or key < best[0]:
                         best = (key, choice, cc, r, applied, skipped)
         optimal = True
