@@ -122,16 +122,20 @@ class Quote:
         first = [0] * n
         cols = [first, [0] * n, [0] * n, [0] * n, [0] * n]
         back = [0] * n
-        platform = [0] * n  # per line, the platform-funded part; the merchant funds the rest of its discount
+        funds = ([0] * n, [0] * n)  # per line: merchant-funded, platform-funded (per shop at the end)
+        merchant, platform = funds
         for i, ln in enumerate(lines):
             ps = ln.presale
-            first[i] = 0 if ps is not None and ps.deposit_stage else ln.price * ln.qty - a1[i]
+            item = 0 if ps is not None and ps.deposit_stage else ln.price * ln.qty - a1[i]
+            first[i] = item
             promo = item_of[i]
             if promo is not None:
                 if not promo.counts_lowest:
                     back[i] = item_off[i]
                 if promo.platform_funded:
                     platform[i] = item_off[i]
+                    item -= item_off[i]
+            merchant[i] = item
         for a in self.applied:
             promo = a.promo
             layer = promo.layer
@@ -146,31 +150,24 @@ class Quote:
                         back[i] += v
                 continue
             col = cols[layer - 1]
-            if promo.platform_funded:
+            f = funds[1] if promo.platform_funded else merchant
+            if promo.counts_lowest:
                 for i, v in shares.items():
                     col[i] += v
-                    platform[i] += v
-                if not promo.counts_lowest:
-                    for i, v in shares.items():
-                        back[i] += v
-            elif promo.counts_lowest:
-                for i, v in shares.items():
-                    col[i] += v
+                    f[i] += v
             else:
                 for i, v in shares.items():
                     col[i] += v
+                    f[i] += v
                     back[i] += v
         fund: dict[str, list[int]] = {}
-        c1, c2, c3, c4 = cols[1:]
         for i, ln in enumerate(lines):
-            pf = platform[i]
-            m = first[i] + c1[i] + c2[i] + c3[i] + c4[i] - pf
             row = fund.get(ln.shop)
             if row is None:
-                fund[ln.shop] = [m, pf]
+                fund[ln.shop] = [merchant[i], platform[i]]
             else:
-                row[0] += m
-                row[1] += pf
+                row[0] += merchant[i]
+                row[1] += platform[i]
         return cols, back, fund
 
     @property

@@ -127,10 +127,12 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
                 packets_proven[0] = False
         return r, applied, skipped
 
+    def rank(total: int, choice: tuple[ShopOption, ...], cc: tuple[Promo, ...]) -> tuple[object, ...]:
+        return tie_key(total, [c for opt in choice for c in opt.coupons] + list(cc), choice)
+
     def evaluate(choice: tuple[ShopOption, ...], cc: tuple[Promo, ...], disabled: frozenset[str]):  # type: ignore[no-untyped-def]
         r, applied, skipped = layer4(choice, cc, disabled)
-        coupons = [c for opt in choice for c in opt.coupons] + list(cc)
-        return tie_key(sum(r) - dep_total, coupons, choice), r, applied, skipped
+        return rank(sum(r) - dep_total, choice, cc), r, applied, skipped
 
     lower_bound = None
     if not cc_free and len(alts) == 1 and all(len(m) == 1 and m[0].option is not None for m in per_shop):
@@ -151,8 +153,7 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
                     total = sum(r) - dep_total
                     if best is not None and total > best[0][0]:
                         continue  # the key starts with the total: no need to make the rest of it
-                    coupons = [c for opt in choice for c in opt.coupons] + list(cc)
-                    key = (*tie_key(total, coupons, choice), ai)
+                    key = (*rank(total, choice, cc), ai)
                     if best is None or key < best[0]:
                         best = (key, choice, cc, r, applied, skipped)
         optimal = True
