@@ -106,7 +106,7 @@ class CartGenerator:
         self.campaign_id = cfg.campaign.id
         self._fingerprint = getattr(campaign, "fingerprint", None)  # validated() builds carts directly only for this config
         self._plain_ok: bool | None = None
-        self._at_epoch: tuple[str, Any, float] | None = None  # the last checkout time read: (text, zone, epoch)
+        self._at_epoch: tuple[str | datetime, Any, float] | None = None  # the last checkout time read: (text, zone, epoch)
         self._median = to_fen(price_median)
         if self._median <= 0:
             raise ValueError(f"price_median must be above 0, got {price_median=!r}")
@@ -239,7 +239,7 @@ class CartGenerator:
         return self.cart(i)
 
     def _draw(self, i: int) -> tuple[list[tuple[dict[str, Any], int, bool, tuple[int, int] | None]], int, str | None,
-                                     list[str], dict[str, int], str | None]:  # fmt: skip
+                                     list[str], dict[str, int], str | datetime | None]:  # fmt: skip
         """The draws of cart ``i``: lines as (template, qty, ineligible, (deposit, deposit value) or None), the
         credit, the allowance text, the coupons, the vouchers held and the time, in the one order of draws."""
         rng = random.Random(f"promocalc-sim:{self.seed}:{i}")
@@ -278,7 +278,7 @@ class CartGenerator:
         at = self._at
         if at is None and self._window is not None:
             start, seconds = self._window
-            at = (start + timedelta(seconds=rng.randrange(seconds))).isoformat()
+            at = start + timedelta(seconds=rng.randrange(seconds))  # its text only when a mapping is written
         return lines, credit, allowance, coupons, held, at
 
     def cart(self, i: int) -> dict[str, Any]:
@@ -305,7 +305,7 @@ class CartGenerator:
             wallet["vouchers"] = held
         cart: dict[str, Any] = {}
         if at is not None:
-            cart["at"] = at
+            cart["at"] = at if type(at) is str else at.isoformat()
         cart["buyer"] = buyer
         cart["lines"] = lines
         if wallet:

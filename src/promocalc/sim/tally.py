@@ -104,6 +104,7 @@ class Tally:
     def __init__(self, meta: Meta, band: Fraction, keep_carts: bool = True) -> None:
         self.meta = meta
         self.band = band
+        self._num, self._den = band.numerator, band.denominator  # read per landing: Fraction's are properties
         self.keep_carts = keep_carts
         self.rows: list[tuple[int, ...]] = []  # per cart, its CART_COLUMNS figures (when carts are kept)
         self.totals = dict.fromkeys(TOTAL_FIELDS, 0)
@@ -127,7 +128,9 @@ class Tally:
         pay = q.line_payables
         sub = [0] * n
         dep = [0] * n
+        units = 0
         for i, ln in enumerate(lines):
+            units += ln.qty
             ps = ln.presale
             if ps is not None and ps.deposit_stage:
                 sub[i] = ps.deposit * ln.qty
@@ -145,6 +148,7 @@ class Tally:
         coins_used = packets_paid = 0
         tender = self.tender
         vouchers_used = 0
+        layer_sums = self.layers
         for a in applied:
             p = a.promo
             k = p.layer - 1
@@ -176,9 +180,12 @@ class Tally:
                 continue
             row = shares[k]
             fund = platform if p.platform_funded else merchant
+            amount = 0
             for i, s in a.shares.items():
                 row[i] += s
                 fund[i] += s
+                amount += s
+            layer_sums[k][2 if p.platform_funded else 1] += amount
         item = shares[0]
         for i in range(n):
             # The item layer is what is left of the line's discount: it includes a presale deposit's
@@ -256,10 +263,6 @@ class Tally:
         self.layers[0][1] += layer_tot[0] - sum(item_platform)
         vip_tot = sum(vip)
         self.layers[4][0] += vip_tot
-        for a in applied:
-            k = a.promo.layer - 1
-            if 0 < k < len(LAYERS):
-                self.layers[k][2 if a.promo.platform_funded else 1] += a.amount
 
         # per shop
         coin_of = next((a.shares for a in applied if a.promo.kind == "coins"), {}) if coins_used else {}
@@ -307,7 +310,6 @@ class Tally:
         p_tot = sum(platform)
         deposit = sum(dep)
         payable = sum(pay) + cart_postage
-        units = sum(ln.qty for ln in lines)
         t = self.totals
         t["carts"] += 1
         t["lines"] += n
@@ -341,19 +343,35 @@ class Tally:
 
     def _land(self, pid: str, t: Threshold, base: int) -> None:
         """Count ``base`` against the tier it reached (and whether just above it) and the next tier."""
-        num, den = self.band.numerator, self.band.denominator
-        cur, cur_ref, nxt, nxt_ref, label = tier_steps(t, base)
+        num, den = self._num, self._den
         desc = self._desc.get(t)
         if desc is None:
             desc = self._desc[t] = t.describe()
-        every = t.every is not None
+        if t.every is None:  # stepped tiers (the usual case): tier_steps without its tuple
+            cur = nxt = None
+            for tier in t.tiers:
+                if base >= tier.need:
+                    cur = tier.need
+                else:
+                    nxt = tier.need
+                    break
+            if cur is not None:
+                rec = self._tier(pid, desc, cur, t, "")
+                rec[0] += 1
+                if (base - cur) * den < cur * num:
+                    rec[1] += 1
+            if nxt is not None and (nxt - base) * den <= nxt * num:
+                self._tier(pid, desc, nxt, t, "")[2] += 1
+            return
+        cur, cur_ref, nxt, nxt_ref, label = tier_steps(t, base)
+        need = t.every.need
         if cur is not None:
-            rec = self._tier(pid, desc, t.every.need if every else cur, t, label)  # type: ignore[union-attr]
+            rec = self._tier(pid, desc, need, t, label)
             rec[0] += 1
             if (base - cur) * den < cur_ref * num:
                 rec[1] += 1
         if nxt is not None and (nxt - base) * den <= nxt_ref * num:
-            self._tier(pid, desc, t.every.need if every else nxt, t, label)[2] += 1  # type: ignore[union-attr]
+            self._tier(pid, desc, need, t, label)[2] += 1
 
     @staticmethod
     def _label(t: Threshold, spend: int) -> str:
