@@ -239,26 +239,9 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
         run = list(run1)
     if use is not None and len(choices) == 1:  # named coupons, one shop promotion at most: one option
         return [_named(ctx, shop, idx, choices[0], cards, use, run1, run)]
-    simple: dict[tuple[int, ...], tuple[tuple[object, ...], ShopOption]] = {}
     modes: list[Mode] = []
-    seen: list[int] = []
-
-    def keep(opt: ShopOption) -> None:
-        # options that leave the same amounts on every eligible line are the same to layer 4: keep the tie winner
-        if not seen and idx:
-            eligible = ctx.eligible
-            seen.extend(idx if every_line else [i for i in idx if eligible[i]])
-        if len(seen) == len(idx):  # every line of the shop counts (``seen`` is ``idx`` then)
-            sig = tuple(opt.run3)
-        else:
-            vals = dict(zip(idx, opt.run3))
-            sig = tuple([vals[i] for i in seen])
-        cs = opt.coupons
-        rank = (sum(opt.run3), len(cs), sorted([c.pos for c in cs]), -opt.shop_off,
-                opt.shop_result.promo.pos if opt.shop_result else -1)  # fmt: skip
-        old = simple.get(sig)
-        if old is None or rank < old[0]:  # type: ignore[operator]
-            simple[sig] = (rank, opt)
+    found: list[ShopOption] = []  # the fixed-card options, in the order they are made
+    keep = found.append
 
     for sc in choices:
         if sc is not None:
@@ -289,7 +272,29 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
                 keep(_option(shop, idx, sc, (), [], run))
         for i in idx:
             run[i] = run1[i]
-    return [Mode(shop, idx, opt.shop_result, opt) for _, opt in simple.values()] + modes
+    if len(found) > 1:
+        found = _distinct(ctx, idx, found, every_line)
+    return [Mode(shop, idx, opt.shop_result, opt) for opt in found] + modes
+
+
+def _distinct(ctx: Context, idx: list[int], found: list[ShopOption], every_line: bool) -> list[ShopOption]:
+    """Options that leave the same amounts on every eligible line are the same to layer 4: of each such
+    group the tie winner, in the order the groups first appear."""
+    seen = idx if every_line else [i for i in idx if ctx.eligible[i]]
+    simple: dict[tuple[int, ...], tuple[tuple[object, ...], ShopOption]] = {}
+    for opt in found:
+        if len(seen) == len(idx):  # every line of the shop counts (``seen`` is ``idx`` then)
+            sig = tuple(opt.run3)
+        else:
+            vals = dict(zip(idx, opt.run3))
+            sig = tuple([vals[i] for i in seen])
+        cs = opt.coupons
+        rank = (sum(opt.run3), len(cs), sorted([c.pos for c in cs]), -opt.shop_off,
+                opt.shop_result.promo.pos if opt.shop_result else -1)  # fmt: skip
+        old = simple.get(sig)
+        if old is None or rank < old[0]:  # type: ignore[operator]
+            simple[sig] = (rank, opt)
+    return [opt for _, opt in simple.values()]
 
 
 def _named_cards(ctx: Context, cards: list[Promo], use: set[str], idx: list[int],
@@ -326,6 +331,8 @@ def _named(ctx: Context, shop: str, idx: list[int], sc: Applied | None, cards: l
 def _option(shop: str, idx: list[int], sc: Applied | None, co: tuple[Promo, ...], res: list[Applied | Skipped],
             run: list[int]) -> ShopOption:  # fmt: skip
     """The shop option for fixed cards: A3 on the shop's lines after the cards that applied."""
+    if not res:
+        return ShopOption(shop, idx, sc, co, res, [run[i] for i in idx])
     run3 = {i: run[i] for i in idx}
     for r in res:
         if type(r) is Applied:
