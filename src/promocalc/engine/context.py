@@ -55,7 +55,7 @@ class Context:
     """What layer 1 fixes for a quote: lines, A1 per line, deposits, unit weights, active promotions."""
 
     __slots__ = ("cart", "lines", "a1", "dep", "unit_w", "item_of", "parallel", "reject", "active", "inactive",
-                 "by_shop", "eligible", "eligible_idx", "members", "item_off", "has_presale")  # fmt: skip
+                 "by_shop", "eligible", "eligible_idx", "members", "item_off", "has_presale", "tried")  # fmt: skip
 
     def __init__(self, cart: Cart, parallel: bool, reject: bool) -> None:
         self.cart = cart
@@ -75,6 +75,8 @@ class Context:
         self.eligible_idx: list[int] = []  # positions of the lines that take part in the platform layer
         self.members: frozenset[str] = frozenset()
         self.has_presale = False
+        # (shop promotion applied or None, card) -> what the card did on the lines that promotion left
+        self.tried: dict[tuple[Applied | None, Promo], Applied | Skipped] = {}
         by_shop = self.by_shop
         for ln in cart.lines:
             ps = ln.presale

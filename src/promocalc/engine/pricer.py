@@ -253,8 +253,9 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
         else:
             usable = [c for c in cards if c.id in active]
             units: dict[str, Unit] = {}
+            tried = ctx.tried
             for c in usable:
-                r = apply_coupon(ctx, c, idx, run)
+                r = tried[(sc, c)] = apply_coupon(ctx, c, idx, run)
                 if not isinstance(r, Applied):
                     continue  # the same cards without this one price the same with fewer coupons
                 if c.card_kind == "item_coupon":
@@ -410,13 +411,15 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
             o2 = chosen_shop.get(p.shop or "")
             if o2 is None:
                 continue
-            if run is None:
-                run = list(ctx.a1)
-                for o in out.options:
-                    if o.shop_result is not None:
-                        for i, s in o.shop_result.shares.items():
-                            run[i] -= s
-            r = apply_coupon(ctx, p, o2.idx, run)
+            r = ctx.tried.get((o2.shop_result, p))  # tried already while the shop's options were made
+            if r is None:
+                if run is None:
+                    run = list(ctx.a1)
+                    for o in out.options:
+                        if o.shop_result is not None:
+                            for i, s in o.shop_result.shares.items():
+                                run[i] -= s
+                r = apply_coupon(ctx, p, o2.idx, run)
             if isinstance(r, Skipped):
                 add(r)
             elif use is not None:
