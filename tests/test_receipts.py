@@ -1,18 +1,24 @@
-"""Receipts: the bundled examples as golden text in both locales, locale names, alignment, titles, HTML."""
+"""Receipts: the bundled examples as golden text in both locales, locale names, alignment, titles, HTML,
+money and display width."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import unicodedata
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from babel.numbers import format_decimal
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 import promocalc
 from promocalc.cli import main
-from promocalc.locale import MESSAGES, REASONS, normalize_locale, width
+from promocalc.locale import MESSAGES, REASONS, money, normalize_locale, width
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -189,3 +195,49 @@ def test_simulation_text_formats_money_and_plurals() -> None:
     one = promocalc.simulate(camp, [_doc("double11-2016", "cart").data]).to_text()  # type: ignore[attr-defined]
     assert ": 1 cart, 5 lines," in one and "1 carts" not in one
     assert re.search(r"list amount ¥3,474\.70", one)
+
+
+# -- money and width: the fast forms against their definitions -----------------------------------------
+
+def _babel_money(amount: object, locale: str) -> str:
+    value = Decimal(amount).scaleb(-2) if isinstance(amount, int) else Decimal(amount)  # type: ignore[arg-type]
+    return f"{'-' if value < 0 else ''}¥{format_decimal(abs(value), format='#,##0.00', locale=locale)}"
+
+
+@given(fen=st.integers(-(10**17), 10**17), locale=st.sampled_from(["zh_CN", "en_US"]))
+def test_money_of_whole_fen_is_what_babel_writes(fen: int, locale: str) -> None:
+    as_text = f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+    assert money(fen, locale) == _babel_money(fen, locale)
+    assert money(as_text, locale) == _babel_money(as_text, locale)
+
+
+@pytest.mark.parametrize("amount", ["-0.00", "1.5", "12", "1.005", "-3.999", Decimal("3.10"), "1e3"])
+def test_money_of_other_amounts_goes_to_babel(amount: object) -> None:
+    for locale in ("zh_CN", "en_US"):
+        assert money(amount, locale) == _babel_money(amount, locale)  # type: ignore[arg-type]
+
+
+@given(st.text(max_size=20))
+def test_width_counts_wide_characters_twice_and_combining_ones_not_at_all(s: str) -> None:
+    expected = sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+    assert width(s) == expected
+
+
+def test_a_long_receipt_reads_the_layer_shares_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # they were made again for every line: a 2,000-line receipt took seconds
+    from promocalc.quote import Quote
+
+    campaign = promocalc.load(EXAMPLES / "double11-2016" / "config.yaml")
+    q = campaign.quote(_doc("double11-2016", "cart"))
+    made = []
+    real = Quote._layer_shares
+
+    def counted(self: Quote) -> list[tuple[int, ...]]:
+        made.append(1)
+        return real.fget(self)  # type: ignore[no-any-return,attr-defined]
+
+    monkeypatch.setattr(Quote, "_layer_shares", property(counted))
+    assert len(q._p.ctx.lines) > 1
+    q.to_text()
+    q.to_html()
+    assert len(made) == 2

@@ -170,10 +170,11 @@ def _paren(parts: list[str], locale: str) -> str:
     return " (" + ", ".join(parts) + ")"
 
 
-def quote_rows(q: Quote, locale: str = "zh_CN") -> list[Row]:
-    """The rows of a quote's receipt: per shop and line each layer's discount, then what applied and what did not."""
+def quote_rows(q: Quote, locale: str = "zh_CN", *, data: dict[str, Any] | None = None) -> list[Row]:
+    """The rows of a quote's receipt: per shop and line each layer's discount, then what applied and what did not
+    (``data``: ``q.to_dict()`` when the caller has it already)."""
     locale = normalize_locale(locale)
-    d = q.to_dict()
+    d = q.to_dict() if data is None else data
     camp = q._camp
     ctx = q._p.ctx
 
@@ -187,6 +188,7 @@ def quote_rows(q: Quote, locale: str = "zh_CN") -> list[Row]:
     for i, ln in enumerate(ctx.lines):
         by_shop.setdefault(ln.shop, []).append(i)
     presale_applied: list[Row] = []
+    layer_shares = q._layer_shares  # made per read: once for the whole receipt
     for shop in d["shops"]:
         sid = shop["id"]
         rows += [_BLANK, _head(f"{t('shop')}{colon}{camp.shops[sid].name or sid}")]
@@ -202,7 +204,7 @@ def quote_rows(q: Quote, locale: str = "zh_CN") -> list[Row]:
             rows.append(_row(label, money(dl["subtotal"], locale), 2))
             expansion = (ps.deposit_value - ps.deposit) * ln.qty if ps is not None else 0
             instant = ps.instant_off * ln.qty if ps is not None else 0
-            layer_amounts = q._layer_shares[i]
+            layer_amounts = layer_shares[i]
             parts = [("layer_item", layer_amounts[0] - expansion - instant), ("presale_expansion", expansion),
                      ("instant_off", instant), ("layer_shop", layer_amounts[1]), ("layer_coupon", layer_amounts[2]),
                      ("layer_platform", layer_amounts[3])]  # fmt: skip
@@ -301,7 +303,7 @@ def quote_table(q: Quote, locale: str = "zh_CN") -> str:
         body.append(f"<tr>{tds}</tr>")
     lines = (f'<table class="promocalc-lines"><thead><tr>{"".join(f"<th>{h}</th>" for h in heads)}</tr></thead>'
              f"<tbody>{''.join(body)}</tbody></table>")  # fmt: skip
-    return f"<div>{lines}{to_html(quote_rows(q, locale))}</div>"
+    return f"<div>{lines}{to_html(quote_rows(q, locale, data=d))}</div>"
 
 
 # -- the refund ----------------------------------------------------------------------------------------

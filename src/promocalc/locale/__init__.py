@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from decimal import Decimal
 
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 
 from ..errors import Problem, PromocalcError
 
@@ -29,7 +30,18 @@ def normalize_locale(locale: object) -> str:
 
 def width(s: str) -> int:
     """Display width of ``s`` in a terminal: East Asian wide and full-width characters count 2."""
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+    if s.isascii():  # no wide, full-width or combining character is ASCII
+        return len(s)
+    n = len(s)
+    for c in _NON_ASCII.findall(s):  # one cell each, but for these
+        if unicodedata.combining(c):
+            n -= 1
+        elif unicodedata.east_asian_width(c) in "WF":
+            n += 1
+    return n
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def pad(s: str, cells: int) -> str:
@@ -268,11 +280,30 @@ def text(locale: str, key: str, **kw: object) -> str:
     return msg.format(**kw)
 
 
+_FEN_TEXT = re.compile(r"(-?)([0-9]{1,18})\.([0-9]{2})")
+_SYMBOLS: dict[str, tuple[str, str]] = {}  # locale -> (group, decimal) symbols, as babel has them
+
+
 def money(amount: str | Decimal | int, locale: str) -> str:
     """``¥1,234.50`` for an amount in yuan (str/Decimal) or fen (int), formatted for ``locale``."""
-    value = Decimal(amount).scaleb(-2) if isinstance(amount, int) else Decimal(amount)
-    sign = "-" if value < 0 else ""
-    return f"{sign}¥{format_decimal(abs(value), format='#,##0.00', locale=locale)}"
+    if type(amount) is int:
+        fen = amount
+    else:
+        m = _FEN_TEXT.fullmatch(amount) if type(amount) is str else None
+        if m is None:  # anything but whole fen: babel rounds and formats it
+            value = Decimal(amount).scaleb(-2) if isinstance(amount, int) else Decimal(amount)
+            sign = "-" if value < 0 else ""
+            return f"{sign}¥{format_decimal(abs(value), format='#,##0.00', locale=locale)}"
+        fen = int(m[2]) * 100 + int(m[3])
+        if m[1]:
+            fen = -fen
+    # whole fen, as babel writes '#,##0.00' (groups of three), without its per-call pattern and locale parsing
+    symbols = _SYMBOLS.get(locale)
+    if symbols is None:
+        symbols = _SYMBOLS[locale] = (get_group_symbol(locale), get_decimal_symbol(locale))
+    yuan, cents = divmod(abs(fen), 100)
+    whole = f"{yuan:,}" if symbols[0] == "," else f"{yuan:,}".replace(",", symbols[0])
+    return f"{'-' if fen < 0 else ''}¥{whole}{symbols[1]}{cents:02d}"
 
 
 def short_money(fen: int) -> str:
