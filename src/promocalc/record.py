@@ -385,9 +385,12 @@ def _check_sums(r: Reader, rec: dict[str, Any], order: Order, comp: Any) -> None
                 bad(loc + ("promotion",), f"gift line {shown(ln.id)!r} is not a gift of {shown(ln.promotion)!r} "
                     f"in shop {shown(ln.shop)!r} as the campaign declares it")
     shops = rec["shops"]
+    lines_of: dict[str, list[Any]] = {}
+    for ln in order.lines:
+        lines_of.setdefault(ln.shop, []).append(ln)
     for k, s in enumerate(shops):
         sid = s["id"]
-        mine = [ln for ln in order.lines if ln.shop == sid]
+        mine = lines_of.get(sid, [])
         if not mine:
             bad(("shops", k, "id"), f"shop {shown(sid)!r} has no lines in the order")
         if to_fen(s["payable"]) != sum(ln.payable for ln in mine) + order.postage[sid]:

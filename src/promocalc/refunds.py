@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .allocation import Runs, allocate_runs
@@ -408,9 +409,16 @@ class _Book:
         self.claw_scope: dict[str, set[str]] = {}
         self.claw_base: dict[str, int] = {}
         self.claw_items: dict[str, int] = {}
+        # line id -> (position, instrument) of the first shop-layer instrument on it: a shop's promotion is
+        # the first one on any of its lines, found without scanning every instrument for every shop
+        first_on: dict[str, tuple[int, _Instrument]] = {}
+        for k, i in enumerate(self.instruments):
+            if i.layer == "shop":
+                for lid in i.lines:
+                    first_on.setdefault(lid, (k, i))
         for s, ls in self.shop_lines.items():
-            mine = {x.id for x in ls}
-            inst = next((i for i in self.instruments if i.layer == "shop" and i.lines & mine), None)
+            found = [first_on[x.id] for x in ls if x.id in first_on]
+            inst = min(found, key=itemgetter(0))[1] if found else None
             promo = comp.by_id.get(inst.id) if inst is not None else None
             self.claw_promo[s] = promo if promo is not None and promo.threshold is not None else None
             scope = inst.lines if inst is not None else set()
