@@ -224,7 +224,7 @@ def test_width_counts_wide_characters_twice_and_combining_ones_not_at_all(s: str
 
 
 def test_a_long_receipt_reads_the_layer_shares_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    # they were made again for every line: a 2,000-line receipt took seconds
+    # they were made again for every line: quadratic, 0.4 s for a 2,000-line receipt
     from promocalc.quote import Quote
 
     campaign = promocalc.load(EXAMPLES / "double11-2016" / "config.yaml")
