@@ -241,7 +241,6 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
         return [_named(ctx, shop, idx, choices[0], cards, use, run1, run)]
     modes: list[Mode] = []
     found: list[ShopOption] = []  # the fixed-card options, in the order they are made
-    keep = found.append
 
     for sc in choices:
         if sc is not None:
@@ -249,7 +248,7 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
                 run[i] -= s
         if use is not None:
             co, res = _named_cards(ctx, cards, use, idx, run)
-            keep(_option(shop, idx, sc, co, res, run))
+            found.append(_option(shop, idx, sc, co, res, run))
         else:
             usable = [c for c in cards if c.id in active]
             units: dict[str, Unit] = {}
@@ -266,11 +265,11 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
                         u = units[item] = Unit(item, lines, [(None, None)])
                     u.choices.append((c, r))
                 else:
-                    keep(_option(shop, idx, sc, (c,), [r], run))
+                    found.append(_option(shop, idx, sc, (c,), [r], run))
             if units:
                 modes.append(Mode(shop, idx, sc, None, {i: run[i] for i in idx}, list(units.values())))
             else:
-                keep(_option(shop, idx, sc, (), [], run))
+                found.append(_option(shop, idx, sc, (), [], run))
         for i in idx:
             run[i] = run1[i]
     if len(found) > 1:

@@ -92,9 +92,13 @@ def tier_steps(t: Threshold, base: int) -> tuple[int | None, int, int | None, in
         if kmax is not None and k >= kmax:
             return kmax * need, need, None, need, t.describe()
         return (k * need if k else None), need, (k + 1) * need, need, t.describe()
-    r = t.reached(base)
-    cur = t.tiers[r].need if r >= 0 else None
-    nxt = t.tiers[r + 1].need if r + 1 < len(t.tiers) else None
+    cur = nxt = None  # the highest tier reached and the one after it, in one walk (as Threshold.reached)
+    for tier in t.tiers:
+        if base >= tier.need:
+            cur = tier.need
+        else:
+            nxt = tier.need
+            break
     return cur, cur or 0, nxt, nxt or 0, ""
 
 
@@ -347,31 +351,15 @@ class Tally:
         desc = self._desc.get(t)
         if desc is None:
             desc = self._desc[t] = t.describe()
-        if t.every is None:  # stepped tiers (the usual case): tier_steps without its tuple
-            cur = nxt = None
-            for tier in t.tiers:
-                if base >= tier.need:
-                    cur = tier.need
-                else:
-                    nxt = tier.need
-                    break
-            if cur is not None:
-                rec = self._tier(pid, desc, cur, t, "")
-                rec[0] += 1
-                if (base - cur) * den < cur * num:
-                    rec[1] += 1
-            if nxt is not None and (nxt - base) * den <= nxt * num:
-                self._tier(pid, desc, nxt, t, "")[2] += 1
-            return
         cur, cur_ref, nxt, nxt_ref, label = tier_steps(t, base)
-        need = t.every.need
+        every = t.every is not None
         if cur is not None:
-            rec = self._tier(pid, desc, need, t, label)
+            rec = self._tier(pid, desc, t.every.need if every else cur, t, label)  # type: ignore[union-attr]
             rec[0] += 1
             if (base - cur) * den < cur_ref * num:
                 rec[1] += 1
         if nxt is not None and (nxt - base) * den <= nxt_ref * num:
-            self._tier(pid, desc, need, t, label)[2] += 1
+            self._tier(pid, desc, t.every.need if every else nxt, t, label)[2] += 1  # type: ignore[union-attr]
 
     @staticmethod
     def _label(t: Threshold, spend: int) -> str:
