@@ -94,6 +94,16 @@ def test_dumps_writes_what_json_dumps_writes(data: Any, indent: int | None) -> N
     assert dumps(data, indent) == json.dumps(data, ensure_ascii=False, indent=indent, separators=seps)
 
 
+@settings(max_examples=100 * SCALE, deadline=None)
+@given(st.recursive(json_data | st.decimals(allow_nan=False) | st.dates(),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+                    max_leaves=10), st.sampled_from([None, 1]))  # fmt: skip
+def test_dumps_with_text_default_writes_what_json_dumps_with_default_str_writes(data: Any, indent: int | None) -> None:
+    seps = (",", ":") if indent is None else None
+    want = json.dumps(data, ensure_ascii=False, indent=indent, separators=seps, default=str)
+    assert dumps(data, indent, text_default=True) == want
+
+
 def _payment_campaign(**kw: Any) -> promocalc.Campaign:
     return promocalc.load({
         "promocalc": 1,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections import defaultdict
 from typing import Any
@@ -90,3 +91,18 @@ def test_clawback_refunds_never_lose_a_fen_per_shop_order(
         left[shop_of[lid]] += to_fen(v)
     for shop, total in paid.items():
         assert back[shop] + left[shop] == total, (shop, back[shop], left[shop], total)
+
+
+@settings(max_examples=40 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(campaigns_and_carts(), st.data(), st.sampled_from(["proportional", "clawback"]))
+def test_refund_json_is_the_standard_encoders_text(cc: tuple[dict[str, Any], dict[str, Any]], data: st.DataObject,
+                                                   policy: str) -> None:  # fmt: skip
+    """The result's JSON, indented and compact, is what ``json.dumps`` writes for its ``to_dict()``."""
+    config, cart = cc
+    campaign = promocalc.load(config)
+    q = campaign.quote(cart)
+    res = campaign.refund(q, refund_list(campaign, q, data, policy), policy)
+    d = res.to_dict()
+    assert res.to_json() == json.dumps(d, ensure_ascii=False, indent=1, default=str)
+    assert res.to_json(indent=2) == json.dumps(d, ensure_ascii=False, indent=2, default=str)
+    assert res.to_json(indent=None) == json.dumps(d, ensure_ascii=False, separators=(",", ":"), default=str)

@@ -14,6 +14,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
 import promocalc
@@ -53,11 +54,14 @@ def test_quote_equals_the_library_and_refund_follows(folder: Path) -> None:
     assert r.status_code == 200, r.text
     expect = promocalc.load(str(EXAMPLE / "config.yaml")).quote(cart()).to_dict()
     assert r.json() == json.loads(json.dumps(expect))
+    assert r.headers["content-type"] == "application/json"
+    assert r.content == JSONResponse(expect).body  # the bytes FastAPI's own encoder would send
     order = r.json()
-    r = client.post("/refund", json={"campaign": "tmall-1111-2016", "order": order,
-                                     "refunds": [{"line": "5", "qty": 1, "stage": "in_sale",
-                                                  "closed_at": "2016-11-11T20:00:00+08:00"}]})  # fmt: skip
+    refunds = [{"line": "5", "qty": 1, "stage": "in_sale", "closed_at": "2016-11-11T20:00:00+08:00"}]
+    r = client.post("/refund", json={"campaign": "tmall-1111-2016", "order": order, "refunds": refunds})
     assert r.status_code == 200, r.text
+    want = promocalc.load(str(EXAMPLE / "config.yaml")).refund(order, {"refunds": refunds})
+    assert r.content == JSONResponse(want.to_dict()).body
     body = r.json()
     assert body["refunds"][0]["amount"] == body["total"]
     assert body["remaining"]["5"] == "0.00"

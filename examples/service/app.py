@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 import promocalc
 from promocalc import Campaign, PromocalcError
@@ -183,7 +183,7 @@ def create_app(folder: str | Path, min_interval: float = 1.0) -> FastAPI:
         except PromocalcError as e:
             return _unprocessable([{**p, "loc": ["cart", *p["loc"]], "path": f"cart.{p['path']}"}
                                    for p in problems_json(e)])  # fmt: skip
-        return JSONResponse(q.to_dict())
+        return _json(q.to_json(indent=None))
 
     @app.post("/refund")
     async def refund(request: Request) -> Any:
@@ -201,9 +201,15 @@ def create_app(folder: str | Path, min_interval: float = 1.0) -> FastAPI:
             result = campaign.refund(data["order"], {"refunds": data["refunds"], "policy": data.get("policy")})
         except PromocalcError as e:
             return _unprocessable(problems_json(e))
-        return JSONResponse(result.to_dict())
+        return _json(result.to_json(indent=None))
 
     return app
+
+
+def _json(text: str) -> Response:
+    """A JSON response of text already written: the compact JSON of ``to_json(indent=None)`` is the text
+    ``JSONResponse`` would send for ``to_dict()``, written faster."""
+    return Response(text.encode("utf-8"), media_type="application/json")
 
 
 def _refuse(constant: str) -> Any:

@@ -13,6 +13,7 @@ import click
 
 from .errors import CartError, PromocalcError
 from .io.command import EXIT_INVALID, EXIT_UNUSABLE, Failure, guarded, load_campaign, read, report
+from .io.jsontext import dumps
 
 
 def _locale(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -105,7 +106,7 @@ def refund(config_path: str, order_path: str, refunds_path: str, fmt: str, local
     if out_path is not None:
         try:
             with open(out_path, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(result.order, ensure_ascii=False, indent=1, default=str) + "\n")
+                fh.write(dumps(result.order, 1, text_default=True) + "\n")
         except OSError as e:
             raise Failure([f"{out_path}:1:1: cannot write the updated order: {e.strerror or e}"], EXIT_UNUSABLE) from None
     if fmt == "json":

@@ -11,7 +11,6 @@ next refund would be computed as if this one never happened (and could pay the s
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .allocation import Runs, allocate_runs
 from .errors import CartError, Loc, Problem
 from .io.documents import Document
+from .io.jsontext import dumps
 from .model.cart import MAX_QTY
 from .model.fields import has_control, shown, unknown_fields
 from .money import MoneyError, fmt, to_fen
@@ -191,9 +191,11 @@ class RefundResult:
             out["order"] = self.order
         return out
 
-    def to_json(self) -> str:
-        """The result as JSON text."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str)
+    def to_json(self, indent: int | None = 1) -> str:
+        """The result as JSON text: one space per level by default; ``indent=None`` is compact (no
+        whitespace), the form a service sends. The text is that of ``json.dumps(result.to_dict(),
+        ensure_ascii=False, indent=indent, default=str)``."""
+        return dumps(self.to_dict(), indent, text_default=True)
 
     def to_text(self, locale: str = "zh_CN") -> str:
         """Plain words for a customer-service agent: per refund what goes back, and whether instruments return."""

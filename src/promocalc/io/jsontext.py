@@ -13,21 +13,23 @@ from typing import Any
 
 _KEYS: dict[str, str] = {}  # key -> '"key": '; bounded, keys repeat from record to record
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_COMPACT_STR = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 class Unsupported(Exception):
     """A value only ``json.dumps`` writes the way it does."""
 
 
-def dumps(data: Any, indent: int | None = 1) -> str:
+def dumps(data: Any, indent: int | None = 1, text_default: bool = False) -> str:
     """``json.dumps(data, ensure_ascii=False, indent=indent)``, byte for byte; ``indent=None`` is compact
-    (no spaces at all), the form a service sends."""
+    (no spaces at all), the form a service sends. ``text_default`` writes what JSON has no type for as its
+    ``str()``, as ``default=str`` does."""
     if indent is None:
-        return _COMPACT.encode(data)
+        return (_COMPACT_STR if text_default else _COMPACT).encode(data)  # type: ignore[no-any-return]
     try:
         return _container(data, "\n", " " * indent) if type(data) in (dict, list) else _scalar(data)
     except Unsupported:
-        return json.dumps(data, ensure_ascii=False, indent=indent)
+        return json.dumps(data, ensure_ascii=False, indent=indent, default=str if text_default else None)
 
 
 class Layout:
