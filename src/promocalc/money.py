@@ -19,8 +19,15 @@ class MoneyError(ValueError):
     """An amount that is not a valid CNY amount (e.g. three decimals)."""
 
 
+_TEXT_FEN: dict[str, int] = {}  # amount text -> fen, for texts that parsed to a non-negative amount; bounded
+
+
 def to_fen(value: object, *, allow_negative: bool = False) -> int:
     """Parse ``"199.00"``, ``199``, or ``Decimal("199.5")`` into fen; reject floats and fractions of a fen."""
+    if type(value) is str:
+        known = _TEXT_FEN.get(value)
+        if known is not None:  # an order record repeats its amounts: each text is parsed once
+            return known
     if isinstance(value, Money):
         fen = value.in_fen
         if fen < 0 and not allow_negative:
@@ -59,8 +66,11 @@ def to_fen(value: object, *, allow_negative: bool = False) -> int:
         raise MoneyError(f"amount {value!r} is not a number of yuan")
     if abs(fen) > MAX_FEN:
         raise MoneyError(f"amount {value} is out of range")
-    if fen < 0 and not allow_negative:
-        raise MoneyError(f"amount {value} is negative")
+    if fen < 0:
+        if not allow_negative:
+            raise MoneyError(f"amount {value} is negative")
+    elif type(value) is str and len(_TEXT_FEN) < 65536:
+        _TEXT_FEN[value] = fen
     return fen
 
 

@@ -110,9 +110,15 @@ def _head(runs: Runs, q: int) -> int:
     return total
 
 
+def _spread_total(amount: int, runs: Runs) -> int:
+    """``sum`` of ``allocate_runs(amount, runs)``, without the split: all of it, or nothing when no unit has weight."""
+    return amount if amount and sum(w * n for w, n in runs) > 0 else 0
+
+
 class _Line:
-    __slots__ = ("id", "pos", "shop", "item", "category", "qty", "units", "left", "deposit", "paid", "a1_runs",
-                 "share_runs", "refunded_units", "stages", "last_closed", "claw", "presale", "withheld", "gift")  # fmt: skip
+    __slots__ = ("id", "pos", "shop", "item", "category", "qty", "units", "left", "deposit", "paid", "a1",
+                 "_a1_runs", "_share_runs", "shop_off", "refunded_units", "stages", "last_closed", "claw", "presale",
+                 "withheld", "gift")  # fmt: skip
 
     def __init__(self, src: OrderLine) -> None:
         self.id = src.id
@@ -125,9 +131,10 @@ class _Line:
         self.left: Runs = list(src.units)  # what each unit not yet refunded still has paid
         self.deposit = src.deposit // src.qty  # per unit, for presale lines
         self.paid = src.payable + src.deposit
-        a1 = src.subtotal - src.discounts["item"]
-        self.a1_runs = allocate_runs(a1, src.units) if self.paid else [(a1 // self.qty, self.qty)]
-        self.share_runs = allocate_runs(src.discounts["shop"], src.units) if self.paid else [(0, self.qty)]
+        self.a1 = src.subtotal - src.discounts["item"]
+        self.shop_off = src.discounts["shop"]
+        self._a1_runs: Runs | None = None  # per unit, made when a refund of the line needs them
+        self._share_runs: Runs | None = None
         self.refunded_units = 0
         self.stages: set[str] = set()
         self.last_closed: float | None = None
@@ -135,6 +142,29 @@ class _Line:
         self.presale = src.presale
         self.gift = src.gift
         self.withheld = 0  # kept gifts' value deducted from this line's refunds: still paid
+
+    @property
+    def a1_runs(self) -> Runs:
+        """The line's A1 per unit, split as its units were paid."""
+        if self._a1_runs is None:
+            a1 = self.a1
+            self._a1_runs = allocate_runs(a1, self.units) if self.paid else [(a1 // self.qty, self.qty)]
+        return self._a1_runs
+
+    @property
+    def share_runs(self) -> Runs:
+        """The line's shop-layer discount per unit, split as its units were paid."""
+        if self._share_runs is None:
+            self._share_runs = allocate_runs(self.shop_off, self.units) if self.paid else [(0, self.qty)]
+        return self._share_runs
+
+    def a1_total(self) -> int:
+        """``sum`` of the units' A1, without splitting it."""
+        return _spread_total(self.a1, self.units) if self.paid else self.a1 // self.qty * self.qty
+
+    def share_total(self) -> int:
+        """``sum`` of the units' shop-layer shares, without splitting them."""
+        return _spread_total(self.shop_off, self.units) if self.paid else 0
 
     @property
     def remaining(self) -> int:
@@ -425,8 +455,8 @@ class _Book:
             self.claw_promo[s] = promo if promo is not None and promo.threshold is not None else None
             scope = inst.lines if inst is not None else set()
             self.claw_scope[s] = scope
-            self.claw_kept[s] = sum(sum(v * n for v, n in x.units) + sum(v * n for v, n in x.share_runs) for x in ls)
-            self.claw_base[s] = sum(sum(v * n for v, n in x.a1_runs) for x in ls if x.id in scope)
+            self.claw_kept[s] = sum(sum(v * n for v, n in x.units) + x.share_total() for x in ls)
+            self.claw_base[s] = sum(x.a1_total() for x in ls if x.id in scope)
             self.claw_items[s] = sum(x.qty for x in ls if x.id in scope)
 
     # -- requests ----------------------------------------------------------------------------------
