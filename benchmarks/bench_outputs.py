@@ -15,8 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import promocalc
 from bench_quote import DEFAULT_FLOOR, typical
+
+import promocalc
 
 SIZES = (200, 2000)
 

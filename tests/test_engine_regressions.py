@@ -117,3 +117,40 @@ def test_quantity_deal_reached_on_free_lines_says_nothing_to_discount() -> None:
     cart = {"at": AT, "lines": [line("1", "1.00", qty=2)]}
     q = promocalc.load(config(promos)).quote(cart).to_dict()
     assert [(s["id"], s["reason"], s.get("gap")) for s in q["not_applied"]] == [("deal", "nothing_to_discount", None)]
+
+
+def _exclusive(held: list[str]) -> tuple[promocalc.Campaign, dict[str, Any]]:
+    """A cross-shop reduction that a category coupon excludes, and a red packet that needs 1.00 still owed."""
+    cfg = config([
+        {"id": "xs", "kind": "cross_shop_reduction", "every": "1.00-0.01"},
+        {"id": "cc", "kind": "category_coupon", "tiers": ["3.00-0.01"], "scope": {"categories": ["c0"]},
+         "excludes": ["xs"]},
+        {"id": "rp", "kind": "platform_red_packet", "face_value": "1.00", "spend": "1.00"},
+    ])  # fmt: skip
+    cart = {"at": AT, "lines": [line("1", "1.00")], "wallet": {"coupons": held, "red_packets": {"rp": 1}}}
+    return promocalc.load(cfg), cart
+
+
+def test_an_instrument_is_not_switched_off_for_a_coupon_the_buyer_does_not_hold() -> None:
+    """RULES 7: of two instruments that exclude each other the buyer gets one only when both could apply.
+
+    The choice used to switch the cross-shop reduction off "for" the category coupon, which is not in the
+    wallet: the line then kept 1.00, the red packet's spend, and the red packet paid it all.
+    """
+    camp, cart = _exclusive([])
+    free, named = camp.quote(cart), camp.quote({**cart, "use": []})
+    for q in (free, named):
+        d = q.to_dict()
+        assert applied(d) == {"xs": "0.01"}
+        assert d["payable"] == "0.99"
+        assert all(s["reason"] != "excluded_by" for s in d["not_applied"])
+    assert free.optimal is True
+
+
+def test_an_instrument_is_not_switched_off_for_a_coupon_that_cannot_apply() -> None:
+    """RULES 7: held but below its threshold, the category coupon excludes nothing; the reduction applies."""
+    camp, cart = _exclusive(["cc"])
+    d = camp.quote(cart).to_dict()
+    assert applied(d) == {"xs": "0.01"}
+    assert d["payable"] == "0.99"
+    assert {s["id"]: s["reason"] for s in d["not_applied"]}["cc"] == "threshold_not_met"

@@ -215,10 +215,15 @@ def category_coupon(ctx: Context, p: Promo, idx: list[int], run: list[int], take
 
 
 def apply_platform(ctx: Context, plan: PlatformPlan, coupons: tuple[Promo, ...], disabled: frozenset[str],
-                   run: list[int]) -> tuple[list[Applied], list[Skipped]]:  # fmt: skip
-    """Apply the platform layer in declared order on ``run`` (modified in place)."""
+                   run: list[int]) -> tuple[list[Applied], list[Skipped]] | None:  # fmt: skip
+    """Apply the platform layer in declared order on ``run`` (modified in place).
+
+    ``None`` when ``disabled`` switched off an instrument that could apply although nothing that excludes it
+    applied: the buyer gives up one of two instruments only for the other, so that is no outcome at all.
+    """
     applied: list[Applied] = []
     skipped: list[Skipped] = []
+    switched_off: list[Skipped] | None = None
     lines = ctx.lines
     eligible = ctx.eligible
     chosen = {c.id for c in coupons}
@@ -255,9 +260,11 @@ def apply_platform(ctx: Context, plan: PlatformPlan, coupons: tuple[Promo, ...],
         else:
             res = category_coupon(ctx, p, idx, run, taken)
         if off:
-            if isinstance(res, Applied):  # it could apply: the other one was chosen over it
-                by = next((q.id for q in plan.promos if q.id in p.excludes or p.id in q.excludes), None)
-                res = Skipped(p, "excluded_by", by=by)
+            if isinstance(res, Applied):  # it could apply: the other one was chosen over it (named below)
+                res = Skipped(p, "excluded_by")
+                if switched_off is None:
+                    switched_off = []
+                switched_off.append(res)
         elif isinstance(res, Applied) and p.balance_capped:
             balance -= res.amount
         if isinstance(res, Applied):
@@ -268,4 +275,10 @@ def apply_platform(ctx: Context, plan: PlatformPlan, coupons: tuple[Promo, ...],
             applied.append(res)
         else:
             skipped.append(res)
+    if switched_off is not None:
+        for sk in switched_off:
+            p = sk.promo
+            sk.by = next((a.promo.id for a in applied if a.promo.id in p.excludes or p.id in a.promo.excludes), None)
+            if sk.by is None:
+                return None
     return applied, skipped

@@ -119,7 +119,10 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
         for opt in choice:
             for i, v in zip(opt.idx, opt.run3):
                 r[i] = v
-        applied, skipped = apply_platform(ctx, plan, cc, disabled, r)
+        done = apply_platform(ctx, plan, cc, disabled, r)
+        if done is None:
+            return None  # this alternative switched an instrument off for nothing: not an outcome
+        applied, skipped = done
         if pay is not None:
             paid, proven = apply_payment(ctx, pay, r)
             applied = applied + paid
@@ -131,39 +134,47 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
         return tie_key(total, [c for opt in choice for c in opt.coupons] + list(cc), choice)
 
     def evaluate(choice: tuple[ShopOption, ...], cc: tuple[Promo, ...], disabled: frozenset[str]):  # type: ignore[no-untyped-def]
-        r, applied, skipped = layer4(choice, cc, disabled)
+        done = layer4(choice, cc, disabled)
+        if done is None:
+            return None
+        r, applied, skipped = done
         return rank(sum(r) - dep_total, choice, cc), r, applied, skipped
 
-    lower_bound = None
-    if not cc_free and len(alts) == 1 and all(len(m) == 1 and m[0].option is not None for m in per_shop):
-        choice = tuple(m[0].option for m in per_shop if m[0].option is not None)
-        r, applied, skipped = layer4(choice, cc_fixed, alts[0])  # one combination: nothing to rank it against
-        best = (None, choice, cc_fixed, r, applied, skipped)
-        optimal = True
-    elif pay is None and _few(per_shop, len(alts) << len(cc_free)):
-        # a handful of combinations: pricing each one costs less than setting up the search
-        best = None
-        subsets = [tuple(c for k, c in enumerate(cc_free) if mask >> k & 1) for mask in range(1 << len(cc_free))]
-        options = [[o for m in modes for o in _options(m)] for modes in per_shop]
-        for ai, disabled in enumerate(alts):
-            for taken in subsets:
-                cc = cc_fixed + taken
-                for choice in product(*options):
-                    r, applied, skipped = layer4(choice, cc, disabled)
-                    total = sum(r) - dep_total
-                    if best is not None and total > best[0][0]:
-                        continue  # the key starts with the total: no need to make the rest of it
-                    key = (*rank(total, choice, cc), ai)
-                    if best is None or key < best[0]:
-                        best = (key, choice, cc, r, applied, skipped)
-        optimal = True
-    else:
+    def choose(alts: list[frozenset[str]]):  # type: ignore[no-untyped-def]
+        """The best combination over ``alts`` (None when none of them is an outcome), proven or not, and the bound."""
+        if not cc_free and len(alts) == 1 and all(len(m) == 1 and m[0].option is not None for m in per_shop):
+            choice = tuple(m[0].option for m in per_shop if m[0].option is not None)
+            done = layer4(choice, cc_fixed, alts[0])  # one combination: nothing to rank it against
+            return (None if done is None else (None, choice, cc_fixed, *done)), True, None
+        if pay is None and _few(per_shop, len(alts) << len(cc_free)):
+            # a handful of combinations: pricing each one costs less than setting up the search
+            best = None
+            subsets = [tuple(c for k, c in enumerate(cc_free) if mask >> k & 1) for mask in range(1 << len(cc_free))]
+            options = [[o for m in modes for o in _options(m)] for modes in per_shop]
+            for ai, disabled in enumerate(alts):
+                for taken in subsets:
+                    cc = cc_fixed + taken
+                    for choice in product(*options):
+                        done = layer4(choice, cc, disabled)
+                        if done is None:
+                            continue
+                        r, applied, skipped = done
+                        total = sum(r) - dep_total
+                        if best is not None and total > best[0][0]:
+                            continue  # the key starts with the total: no need to make the rest of it
+                        key = (*rank(total, choice, cc), ai)
+                        if best is None or key < best[0]:
+                            best = (key, choice, cc, r, applied, skipped)
+            return best, True, None
         found = Search(ctx, plan, per_shop, cc_free, cc_fixed, alts, evaluate, dep_total,
                        floor=pay.floor if pay is not None else None).run()
-        best = found.best  # type: ignore[assignment]
-        optimal = found.optimal
-        if not optimal:
-            lower_bound = found.lower_bound
+        return found.best, found.optimal, None if found.optimal else found.lower_bound
+
+    best, optimal, lower_bound = choose(alts)
+    if best is None:
+        # every alternative switched something off for nothing: declared order decides which of two
+        # instruments that exclude each other applies, and that outcome always exists
+        best, optimal, lower_bound = choose([frozenset()])
     assert best is not None
     _, choice, cc, r, applied, skipped = best
     out = Priced()

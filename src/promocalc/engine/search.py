@@ -374,7 +374,7 @@ def tie_key(total: int, coupons: list[Promo], options: tuple[ShopOption, ...]) -
 
 
 Evaluate = Callable[[tuple[ShopOption, ...], tuple[Promo, ...], frozenset[str]],
-                    tuple[tuple[object, ...], list[int], object, object]]  # fmt: skip
+                    tuple[tuple[object, ...], list[int], object, object] | None]  # fmt: skip
 
 
 class Search:
@@ -615,7 +615,10 @@ class Search:
     def _leaf(self, ai: int, disabled: frozenset[str], cc: tuple[Promo, ...], picked: list[ShopOption]) -> None:
         self.work[0] += self.leaf_cost
         choice = tuple(picked[pos] for pos in self.position)
-        key, r, applied, skipped = self.evaluate(choice, cc, disabled)
+        done = self.evaluate(choice, cc, disabled)
+        if done is None:
+            return  # not an outcome (an instrument switched off for nothing)
+        key, r, applied, skipped = done
         key = (*key, ai)
         if self.best_key is None or key < self.best_key:
             self.best_key = key
