@@ -106,7 +106,7 @@ class Found:
 
     __slots__ = ("best", "optimal", "lower_bound", "work")
 
-    def __init__(self, best: tuple[object, ...], optimal: bool, lower_bound: int, work: int) -> None:
+    def __init__(self, best: tuple[object, ...] | None, optimal: bool, lower_bound: int | None, work: int) -> None:
         self.best = best
         self.optimal = optimal
         self.lower_bound = lower_bound
@@ -515,7 +515,8 @@ class Search:
         for ai, disabled in enumerate(self.alts):
             self._cc(ai, disabled, 0, [], frozenset())
         optimal = not self.exhausted
-        assert self.best is not None and self.best_key is not None
+        if self.best is None or self.best_key is None:
+            return Found(None, optimal, None, self.work[0])  # no alternative was an outcome: the caller decides
         total = self.best_key[0]
         assert isinstance(total, int)
         lower = total if optimal or self.open_bound is None else min(total, self.open_bound)
