@@ -360,7 +360,8 @@ def test_parallel_discounts_do_not_depend_on_declared_order(
 def test_platform_instruments_only_on_eligible_lines_and_never_with_what_they_exclude(
     cc: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
-    """RULES 7: member shops' eligible lines only; vouchers only where the shop chose a group; excludes."""
+    """RULES 7: member shops' eligible lines only; vouchers only where the shop chose a group; excludes, and
+    an instrument reported excluded by one that applied."""
     config, cart = cc
     q = quote(config, cart)
     raw = {ln["id"]: ln for ln in cart["lines"]}
@@ -376,6 +377,12 @@ def test_platform_instruments_only_on_eligible_lines_and_never_with_what_they_ex
     ids = {a["id"] for a in platform}
     for a in platform:
         assert not set(promo_of(config, a["id"]).get("excludes", [])) & ids, a["id"]
+    # an instrument is given up only for one that applied, and one it excludes (either way round)
+    for s in q["not_applied"]:
+        if s["reason"] == "excluded_by":
+            assert s["by"] in ids, (s, ids)
+            mine, theirs = promo_of(config, s["id"]), promo_of(config, s["by"])
+            assert s["by"] in mine.get("excludes", []) or s["id"] in theirs.get("excludes", []), s
 
 
 @FAST
