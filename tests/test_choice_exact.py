@@ -195,3 +195,11 @@ def test_pricing_a_few_combinations_one_by_one_gives_the_search_s_quote(cc: tupl
     finally:
         pricer.FEW = few
     assert enumerated == searched
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_hard_wallets_are_valid_campaigns_for_every_seed(seed: int) -> None:
+    """Small pools once gave a voucher group tiers such as 10-10 (off not below spend) or 20-10/40-10."""
+    for shops, coupons in ((2, 6), (3, 8), (4, 9), (20, 50)):
+        config, cart = hard_wallet(shops, coupons, seed)
+        promocalc.load(config).cart(cart)

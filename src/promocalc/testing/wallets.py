@@ -83,8 +83,9 @@ def hard_wallet(shops: int = 3, coupons: int = 8, seed: int = 0, *, ruleset: str
     groups: dict[str, list[str]] = {}
     for g, base in pools.items():
         top = max(base - rnd.randint(5, 40), 20)
-        low = max(top // 2 // 10 * 10, 10)
-        tiers = [f"{low}-10", f"{top}-{20 if top > 40 else 10}"] if top > low + 10 else [f"{top}-10"]
+        low = top // 2 // 10 * 10
+        # two tiers only when both are valid ones (off below spend, both rising); else the top one alone
+        tiers = [f"{low}-10", f"{top}-20"] if low >= 20 and top > low + 10 else [f"{top}-10"]
         groups[g] = tiers
     categories = {c: {"voucher_groups": {"A" if c in ("apparel", "beauty") else "B":
                                          groups["A" if c in ("apparel", "beauty") else "B"]}} for c in _CATS}  # fmt: skip
