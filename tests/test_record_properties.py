@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import promocalc
 from promocalc.io.documents import read_file
+from promocalc.record import canonical
 
 ROOT = Path(__file__).resolve().parent.parent
 D11 = ROOT / "examples" / "double11-2016"
@@ -158,7 +159,9 @@ def test_forging_one_money_figure_is_detected_without_a_key(path, delta, with_hi
 @settings(max_examples=120 * SCALE, deadline=None)
 @given(st.sampled_from(paths(SEALED_ORDER)).filter(lambda p: p and p[0] != "seal"), values)
 def test_with_a_key_any_change_at_all_is_detected(path, value) -> None:
-    if get(SEALED_ORDER, path) == value:
+    # the seal is over the canonical text, where a Decimal counts as its text (a service reads JSON numbers
+    # as decimals): Decimal("1") for "1" is the same record, not a change
+    if canonical(get(SEALED_ORDER, path)) == canonical(value):
         return
     with pytest.raises(promocalc.CartError):
         SEALED.refund(replaced(SEALED_ORDER, path, value), {"refunds": [REFUNDS["refunds"][0]]})
