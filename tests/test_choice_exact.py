@@ -26,14 +26,15 @@ SCALE = int(os.environ.get("PROMOCALC_PROPERTY_SCALE", "1"))
 COUPON_KINDS = ("shop_coupon", "item_coupon", "shop_red_packet", "category_coupon")
 
 
-def _variants(config: dict[str, Any]) -> list[dict[str, Any]]:
-    """The config once per largest set of instruments that exclude none of each other (the buyer's choice)."""
+def _variants(config: dict[str, Any]) -> list[tuple[dict[str, Any], set[str]]]:
+    """The config once per largest set of instruments that exclude none of each other (the buyer's choice),
+    each with the instruments it leaves out."""
     promos = config["promotions"]
     ids = {p["id"] for p in promos}
     involved = [p["id"] for p in promos
                 if set(p.get("excludes", ())) & ids or any(p["id"] in q.get("excludes", ()) for q in promos)]
     if not involved:
-        return [config]  # nothing left out
+        return [(config, set())]
     ex = {p["id"]: set(p.get("excludes", ())) for p in promos}
 
     def clash(a: str, b: str) -> bool:
@@ -42,7 +43,7 @@ def _variants(config: dict[str, Any]) -> list[dict[str, Any]]:
     keeps = [set(k) for n in range(len(involved), 0, -1) for k in combinations(involved, n)
              if not any(clash(a, b) for a, b in combinations(k, 2))]  # fmt: skip
     keeps = [k for k in keeps if not any(k < other for other in keeps)]
-    return [_without(config, set(involved) - keep) for keep in keeps]
+    return [(_without(config, set(involved) - keep), set(involved) - keep) for keep in keeps]
 
 
 def _without(config: dict[str, Any], drop: set[str]) -> dict[str, Any]:
@@ -59,7 +60,6 @@ def _without(config: dict[str, Any], drop: set[str]) -> dict[str, Any]:
                 shop["cross_shop_tier"] = tier
             else:
                 del shop["cross_shop_tier"]
-    c["_dropped"] = sorted(drop)
     return c
 
 
@@ -67,21 +67,19 @@ def _priced(variant: dict[str, Any], cart: dict[str, Any], use: list[str]) -> An
     kept = {q["id"] for q in variant["promotions"]}
     held = [c for c in cart["wallet"]["coupons"] if c in kept]
     vouchers = {v: n for v, n in cart["wallet"].get("vouchers", {}).items() if v in kept}
-    config = {k: v for k, v in variant.items() if k != "_dropped"}
     wallet = {**cart["wallet"], "coupons": held, "vouchers": vouchers}
-    return promocalc.load(config).quote({**cart, "wallet": wallet, "use": use})
+    return promocalc.load(variant).quote({**cart, "wallet": wallet, "use": use})
 
 
-def _an_outcome(config: dict[str, Any], variant: dict[str, Any], cart: dict[str, Any], use: list[str],
-                q: Any) -> bool:  # fmt: skip
+def _an_outcome(config: dict[str, Any], dropped: set[str], cart: dict[str, Any], use: list[str], q: Any) -> bool:
     """Whether the buyer can end up here: each instrument the variant left out is excluded by one that
     applied, or would not have applied anyway (put back alone, it applies nothing)."""
     ex = {p["id"]: set(p.get("excludes", ())) for p in config["promotions"]}
     applied = {a["id"] for a in q.to_dict()["applied"]}
-    for d in variant["_dropped"]:
+    for d in sorted(dropped):
         if any(d in ex[a] or a in ex[d] for a in applied if a in ex):
             continue
-        back = _without(config, set(variant["_dropped"]) - {d})
+        back = _without(config, dropped - {d})
         if d in {a["id"] for a in _priced(back, cart, use).to_dict()["applied"]}:
             return False  # left out for nothing: the rules give it up only for one that applies
     return True
@@ -92,12 +90,12 @@ def reference(config: dict[str, Any], cart: dict[str, Any]) -> tuple[int, int, l
     position = {p["id"]: k for k, p in enumerate(config["promotions"])}
     kinds = {p["id"]: p["kind"] for p in config["promotions"]}
     best = None
-    for variant in _variants(config):
+    for variant, dropped in _variants(config):
         kept = {q["id"] for q in variant["promotions"]}
         held = [c for c in cart["wallet"]["coupons"] if c in kept]
-        for use in valid_uses({k: v for k, v in variant.items() if k != "_dropped"}, held):
+        for use in valid_uses(variant, held):
             q = _priced(variant, cart, use)
-            if "_dropped" in variant and not _an_outcome(config, variant, cart, use, q):
+            if dropped and not _an_outcome(config, dropped, cart, use, q):
                 continue
             used = [a["id"] for a in q.to_dict()["applied"] if kinds.get(a["id"]) in COUPON_KINDS]
             key = (q.payable, len(used), sorted(position[u] for u in used))

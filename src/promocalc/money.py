@@ -19,14 +19,16 @@ class MoneyError(ValueError):
     """An amount that is not a valid CNY amount (e.g. three decimals)."""
 
 
-_TEXT_FEN: dict[str, int] = {}  # amount text -> fen, for texts that parsed to a non-negative amount; bounded
+KNOWN_FEN: dict[str, int] = {}
+"""Amount text -> fen, for the texts :func:`to_fen` has parsed to a non-negative amount (bounded): carts and
+order records repeat their amounts, so each text is parsed once."""
 
 
 def to_fen(value: object, *, allow_negative: bool = False) -> int:
     """Parse ``"199.00"``, ``199``, or ``Decimal("199.5")`` into fen; reject floats and fractions of a fen."""
     if type(value) is str:
-        known = _TEXT_FEN.get(value)
-        if known is not None:  # an order record repeats its amounts: each text is parsed once
+        known = KNOWN_FEN.get(value)
+        if known is not None:
             return known
     if isinstance(value, Money):
         fen = value.in_fen
@@ -69,8 +71,8 @@ def to_fen(value: object, *, allow_negative: bool = False) -> int:
     if fen < 0:
         if not allow_negative:
             raise MoneyError(f"amount {value} is negative")
-    elif type(value) is str and len(_TEXT_FEN) < 65536:
-        _TEXT_FEN[value] = fen
+    elif type(value) is str and len(KNOWN_FEN) < 65536:
+        KNOWN_FEN[value] = fen
     return fen
 
 

@@ -294,8 +294,8 @@ class Quote:
     def _head(self) -> list[tuple[str, Any]]:
         camp = self._camp
         return [("campaign", camp.id), ("at", _at_text(self._p.at, camp.tz)),
-                ("currency", "CNY"), ("subtotal", _money_text(self.subtotal)),
-                ("discount", _money_text(self.discount)), ("payable", _money_text(self.payable))]  # fmt: skip
+                ("currency", "CNY"), ("subtotal", _TEXTS[self.subtotal]),
+                ("discount", _TEXTS[self.discount]), ("payable", _TEXTS[self.payable])]  # fmt: skip
 
     def _middle(self) -> list[tuple[str, Any]]:
         """The fields between ``lines`` and ``shops``."""
@@ -465,11 +465,6 @@ class _Texts(dict):  # type: ignore[type-arg]
 
 
 _TEXTS = _Texts()
-
-
-def _money_text(fen: int) -> str:
-    """``fmt(fen)``, remembered."""
-    return _TEXTS[fen]  # type: ignore[no-any-return]
 
 
 def _deposit_stage(ctx: Any, i: int) -> bool:

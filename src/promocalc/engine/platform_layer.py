@@ -214,6 +214,11 @@ def category_coupon(ctx: Context, p: Promo, idx: list[int], run: list[int], take
     return redeem(ctx, p, scope, run)
 
 
+def _excluder(p: Promo, applied: list[Applied]) -> str | None:
+    """The first instrument that applied and excludes ``p`` or is excluded by it (``excludes`` is symmetric)."""
+    return next((a.promo.id for a in applied if p.id in a.promo.excludes or a.promo.id in p.excludes), None)
+
+
 def apply_platform(ctx: Context, plan: PlatformPlan, coupons: tuple[Promo, ...], disabled: frozenset[str],
                    run: list[int]) -> tuple[list[Applied], list[Skipped]] | None:  # fmt: skip
     """Apply the platform layer in declared order on ``run`` (modified in place).
@@ -233,7 +238,7 @@ def apply_platform(ctx: Context, plan: PlatformPlan, coupons: tuple[Promo, ...],
         if p.is_coupon and p.id not in chosen:
             continue
         if applied and (p.excludes or any(a.promo.excludes for a in applied)):
-            blocker = next((a.promo.id for a in applied if p.id in a.promo.excludes or a.promo.id in p.excludes), None)
+            blocker = _excluder(p, applied)
             if blocker is not None:
                 skipped.append(Skipped(p, "excluded_by", by=blocker))
                 continue
@@ -277,8 +282,7 @@ def apply_platform(ctx: Context, plan: PlatformPlan, coupons: tuple[Promo, ...],
             skipped.append(res)
     if switched_off is not None:
         for sk in switched_off:
-            p = sk.promo
-            sk.by = next((a.promo.id for a in applied if a.promo.id in p.excludes or p.id in a.promo.excludes), None)
+            sk.by = _excluder(sk.promo, applied)
             if sk.by is None:
                 return None
     return applied, skipped

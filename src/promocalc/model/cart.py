@@ -6,20 +6,17 @@ so carts are validated here directly; every problem is collected with its path.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from ..engine.cart import Cart, Line, Presale
 from ..errors import CartError, Loc, Problem, raise_problems
-from ..money import MoneyError, to_fen
+from ..money import KNOWN_FEN, MoneyError, to_fen
 from ..timeutil import parse_time
 from .fields import MAX_ID_CHARS, check_attrs, check_id, has_control, shown, unknown_fields
 
 if TYPE_CHECKING:
     from ..engine.compile import Compiled
 
-_FAST_MONEY = re.compile(r"([0-9]{1,15})\.([0-9][0-9])\Z")
-_PRICES: dict[str, int] = {}  # price text -> fen; bounded, and the same text always means the same amount
 MAX_LINES = 10_000
 MAX_QTY = 1_000_000
 MAX_CART_UNITS = 2_000_000
@@ -183,13 +180,12 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
                     and type(item) is str and item and type(category) is str and category
                     and len(lid) <= 200 and (lid + item + category).isprintable()
                     and type(qty) is int and 0 < qty <= MAX_QTY and type(price_raw) is str):  # fmt: skip
-                fen = _PRICES.get(price_raw)
+                fen = KNOWN_FEN.get(price_raw)
                 if fen is None:
-                    m = _FAST_MONEY.match(price_raw)
-                    if m is not None:
-                        fen = int(m.group(1)) * 100 + int(m.group(2))
-                        if len(_PRICES) < 65536:
-                            _PRICES[price_raw] = fen
+                    try:
+                        fen = to_fen(price_raw)
+                    except MoneyError:
+                        fen = None  # the full checks below report it
                 if fen is not None:
                     seen.add(lid)
                     append(Line(i, lid, shop, item, category, fen, qty))
