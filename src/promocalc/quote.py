@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
 from json.encoder import encode_basestring as _quote  # the C function when available
-from operator import attrgetter
+from operator import add, attrgetter, sub
 from typing import Any
 
 from .allocation import Runs, allocate_runs, runs_of
@@ -55,7 +55,8 @@ class Quote:
         if ctx.has_presale:
             self.subtotal = sum(self._line_subtotal(i) for i in range(len(run)))
         else:
-            self.subtotal = sum([ln.price * ln.qty for ln in ctx.lines])
+            self._subtotals = [ln.price * ln.qty for ln in ctx.lines]
+            self.subtotal = sum(self._subtotals)
         lines_total = sum(self.line_payables)
         self.payable = lines_total + self.postage
         self.discount = self.subtotal - lines_total - self.deposit_paid - sum(self.tender)
@@ -117,57 +118,57 @@ class Quote:
         lines = ctx.lines
         n = len(lines)
         a1 = ctx.a1
-        item_of = ctx.item_of
-        item_off = ctx.item_off
-        first = [0] * n
+        if ctx.has_presale:  # a deposit payment takes no discount
+            first = [0 if ln.presale is not None and ln.presale.deposit_stage else ln.price * ln.qty - a1[i]
+                     for i, ln in enumerate(lines)]  # fmt: skip
+        else:
+            first = list(map(sub, self._subtotals, a1))
         cols = [first, [0] * n, [0] * n, [0] * n, [0] * n]
         back = [0] * n
-        funds = ([0] * n, [0] * n)  # per line: merchant-funded, platform-funded (per shop at the end)
-        merchant, platform = funds
-        for i, ln in enumerate(lines):
-            ps = ln.presale
-            item = 0 if ps is not None and ps.deposit_stage else ln.price * ln.qty - a1[i]
-            first[i] = item
-            promo = item_of[i]
-            if promo is not None:
-                if not promo.counts_lowest:
-                    back[i] = item_off[i]
-                if promo.platform_funded:
-                    platform[i] = item_off[i]
-                    item -= item_off[i]
-            merchant[i] = item
+        platform = [0] * n  # what the platform funds; the merchant funds the rest of each line's discount
+        if self._camp.item_flagged:  # an item promotion that is platform-funded or does not count
+            item_off = ctx.item_off
+            for i, promo in enumerate(ctx.item_of):
+                if promo is not None:
+                    if not promo.counts_lowest:
+                        back[i] = item_off[i]
+                    if promo.platform_funded:
+                        platform[i] = item_off[i]
         for a in self.applied:
             promo = a.promo
-            layer = promo.layer
-            if layer == 1:
-                continue
             shares = a.shares
-            if not shares:
+            if promo.layer == 1 or not shares:
                 continue
-            if promo.tender:
+            if promo.tender:  # coins and red packets pay; they are no discount
                 if not promo.counts_lowest:
                     for i, v in shares.items():
                         back[i] += v
                 continue
-            col = cols[layer - 1]
-            f = funds[1] if promo.platform_funded else merchant
-            if promo.counts_lowest:
+            col = cols[promo.layer - 1]
+            for i, v in shares.items():
+                col[i] += v
+            if promo.platform_funded:
                 for i, v in shares.items():
-                    col[i] += v
-                    f[i] += v
-            else:
+                    platform[i] += v
+            if not promo.counts_lowest:
                 for i, v in shares.items():
-                    col[i] += v
-                    f[i] += v
                     back[i] += v
+        _, c2, c3, c4, c5 = cols
+        merchant = list(map(sub, map(add, map(add, first, c2), map(add, map(add, c3, c4), c5)), platform))
         fund: dict[str, list[int]] = {}
-        for i, ln in enumerate(lines):
-            row = fund.get(ln.shop)
-            if row is None:
-                fund[ln.shop] = [merchant[i], platform[i]]
-            else:
-                row[0] += merchant[i]
-                row[1] += platform[i]
+        if ctx.has_presale:  # deposit payments are in no shop's lines of ``by_shop``
+            for i, ln in enumerate(lines):
+                row = fund.get(ln.shop)
+                if row is None:
+                    fund[ln.shop] = [merchant[i], platform[i]]
+                else:
+                    row[0] += merchant[i]
+                    row[1] += platform[i]
+        else:
+            m_of = merchant.__getitem__
+            p_of = platform.__getitem__
+            for shop, idx in ctx.by_shop.items():
+                fund[shop] = [sum(map(m_of, idx)), sum(map(p_of, idx))]
         return cols, back, fund
 
     @property
@@ -648,9 +649,7 @@ def _write_json(q: Quote, indent: int | None) -> str:
     unit_w = ctx.unit_w
     pay = q.line_payables
     (c_item, c_shop, c_coupon, c_platform, c_payment), left_out, fund = q._per_line
-    qshop: dict[str, str] = {}
     qids: list[str] = []  # per line: its id quoted and the colon after it (a key of an entry's lines)
-    plain_ids: list[str] = []
     shop_pay: dict[str, int] = {}
     unit_sep = t.unit_sep
     close = t.close
@@ -679,14 +678,10 @@ def _write_json(q: Quote, indent: int | None) -> str:
     for ln in ctx.lines:
         i += 1
         qid = qtext[ln.id]
-        plain_ids.append(qid)
         qids.append(qid + colon)
-        shop = ln.shop
-        qs = qshop.get(shop)
-        if qs is None:
-            qs = qshop[shop] = qtext[shop]
         p = pay[i]
-        shop_pay[shop] = shop_pay.get(shop, 0) + p
+        if has_presale:  # else summed per shop below
+            shop_pay[ln.shop] = shop_pay.get(ln.shop, 0) + p
         cat = ln.category
         qty = ln.qty
         total = p + dep[i]
@@ -709,13 +704,13 @@ def _write_json(q: Quote, indent: int | None) -> str:
         qn = qtys[qty] if qty <= UNIT_LIST_MAX else str(qty)
         if has_payment:
             coins = coins_of.get(i, 0)
-            out += (sep, f0, qid, f1, qs, f2, qtext[ln.item], f3, qc, f4, qn, f5, qm[sub], f6, qm[c_item[i]],
+            out += (sep, f0, qid, f1, qtext[ln.shop], f2, qtext[ln.item], f3, qc, f4, qn, f5, qm[sub], f6, qm[c_item[i]],
                     f7, qm[c_shop[i]], f8, qm[c_coupon[i]], f9, qm[c_platform[i]], f10, qm[c_payment[i]], f11, qm[p],
                     f12, ut, f13, qm[lowest], f14, qm[p], f15, qm[coins], f16, qm[tender[i] - coins], f17)  # fmt: skip
             if ln.vip88:
                 out.append(t.vip88)
         else:
-            out += (sep, f0, qid, f1, qs, f2, qtext[ln.item], f3, qc, f4, qn, f5, qm[sub], f6, qm[c_item[i]],
+            out += (sep, f0, qid, f1, qtext[ln.shop], f2, qtext[ln.item], f3, qc, f4, qn, f5, qm[sub], f6, qm[c_item[i]],
                     f7, qm[c_shop[i]], f8, qm[c_coupon[i]], f9, qm[c_platform[i]], f10, qm[p], f11, ut, f12,
                     qm[lowest], f13)  # fmt: skip
         if ln.title is not None:
@@ -733,6 +728,10 @@ def _write_json(q: Quote, indent: int | None) -> str:
             out += [top_sep, key(k), val(v, 1)]
     else:
         out += [t.postage, qm[q.postage]]
+    if not has_presale:  # every line is in ``by_shop``
+        pay_of = pay.__getitem__
+        for shop, idx in ctx.by_shop.items():
+            shop_pay[shop] = sum(map(pay_of, idx))
     shops = []
     shop_tpl = t.shop
     extras = p_.extras
@@ -740,7 +739,7 @@ def _write_json(q: Quote, indent: int | None) -> str:
     waived = extras.waived if q._camp.has_postage else None
     for s, (m, pf) in fund.items():
         post = postage[s]
-        text = shop_tpl % (qshop[s], qm[post], qm[shop_pay[s] + post], qm[m], qm[pf])
+        text = shop_tpl % (qtext[s], qm[post], qm[shop_pay[s] + post], qm[m], qm[pf])
         if waived is not None:
             text += t.waived + qm[waived.get(s, 0)]
         shops.append(text)
@@ -783,7 +782,7 @@ def _write_json(q: Quote, indent: int | None) -> str:
             if a.vouchers is not None:
                 out += (t.extra["vouchers"], val(a.vouchers, 3))
             if a.pools is not None:
-                out += (t.extra["pools"], _pools_text(a.pools, plain_ids, t, val))
+                out += (t.extra["pools"], _pools_text(a.pools, [qtext[ln.id] for ln in ctx.lines], t, val))
         else:
             for k, v in more:
                 out += (t.extra[k], val(v, 3))

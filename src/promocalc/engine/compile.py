@@ -59,7 +59,7 @@ class Compiled:
         "shops", "promos", "by_id", "item_promos", "shop_promos", "card_promos", "platform", "categories",
         "cross_tiers", "voucher_tiers", "always_active", "conditional", "_alternatives", "_windows", "_bounds",
         "postage_promos", "gift_promos", "red_packets", "vip88", "coins", "has_payment", "has_postage",
-        "wallet_promos", "texts",
+        "wallet_promos", "texts", "item_flagged",
     )  # fmt: skip
 
     def __init__(self, cfg: Config) -> None:
@@ -226,6 +226,8 @@ class Compiled:
                 self.red_packets.append(c)
         self.has_payment = bool(self.vip88 or self.red_packets or any(s.coins for s in self.shops.values()))
         self.has_postage = bool(self.postage_promos)
+        # an item promotion that the platform funds or that does not count toward the lowest price
+        self.item_flagged = any(p.platform_funded or not p.counts_lowest for ps in self.item_promos.values() for p in ps)
         self.voucher_tiers = {sid: s.voucher_tiers for sid, s in self.shops.items()}
         self.cross_tiers: dict[tuple[str, str], Threshold] = {}
         for c in self.platform:

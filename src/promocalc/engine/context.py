@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..allocation import allocate
 from ..thresholds import Threshold
 from .cart import Cart, Line
-from .compiled import Promo
+from .compiled import Promo, ShopInfo
 
 
 class Applied:
@@ -57,10 +59,10 @@ class Context:
     __slots__ = ("cart", "lines", "a1", "dep", "unit_w", "item_of", "parallel", "reject", "active", "inactive",
                  "by_shop", "eligible", "eligible_idx", "members", "item_off", "has_presale", "tried")  # fmt: skip
 
-    def __init__(self, cart: Cart, parallel: bool, reject: bool) -> None:
+    def __init__(self, cart: Cart, parallel: bool, reject: bool, shops: Mapping[str, ShopInfo]) -> None:
         self.cart = cart
-        self.lines: list[Line] = cart.lines
-        n = len(cart.lines)
+        lines = self.lines = cart.lines
+        n = len(lines)
         self.a1 = [0] * n
         self.dep = [0] * n
         self.unit_w: list[list[int] | None] = [None] * n
@@ -70,25 +72,35 @@ class Context:
         self.reject = reject
         self.active: set[str] = set()
         self.inactive: dict[str, str] = {}
-        self.by_shop: dict[str, list[int]] = {}
-        self.eligible = [False] * n
-        self.eligible_idx: list[int] = []  # positions of the lines that take part in the platform layer
-        self.members: frozenset[str] = frozenset()
         self.has_presale = False
         # (shop promotion applied or None, card) -> what the card did on the lines that promotion left
         self.tried: dict[tuple[Applied | None, Promo], Applied | Skipped] = {}
-        by_shop = self.by_shop
-        for ln in cart.lines:
+        by_shop: dict[str, list[int]] = {}
+        eligible = [False] * n
+        eligible_idx: list[int] = []  # positions of the lines that take part in the platform layer
+        members: set[str] = set()  # the cart's shops that take part in the campaign
+        for ln in lines:
             ps = ln.presale
             if ps is not None:
                 self.has_presale = True
                 if ps.deposit_stage:  # a deposit payment takes no discount
                     continue
-            idx = by_shop.get(ln.shop)
+            shop = ln.shop
+            i = ln.pos
+            idx = by_shop.get(shop)
             if idx is None:
-                by_shop[ln.shop] = [ln.pos]
+                by_shop[shop] = [i]
+                if shops[shop].member:
+                    members.add(shop)
             else:
-                idx.append(ln.pos)
+                idx.append(i)
+            if ln.eligible and shop in members:
+                eligible[i] = True
+                eligible_idx.append(i)
+        self.by_shop = by_shop
+        self.eligible = eligible
+        self.eligible_idx = eligible_idx
+        self.members = frozenset(members)
 
     def settle(self, idx: list[int], amount: int, weights: list[int], run: list[int]) -> dict[int, int] | None:
         """Split ``amount`` over lines ``idx`` and cut each share to what its line still owes.

@@ -74,15 +74,8 @@ def _activate(camp: Compiled, cart: Cart, t: float, ctx: Context) -> None:
 
 def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     """Price a validated cart at time ``t`` (epoch seconds)."""
-    ctx = Context(cart, camp.parallel, camp.reject)
+    ctx = Context(cart, camp.parallel, camp.reject, camp.shops)
     _activate(camp, cart, t, ctx)
-    shops = camp.shops
-    ctx.members = frozenset(s for s in ctx.by_shop if shops[s].member)
-    members = ctx.members
-    for ln in cart.lines:
-        if ln.eligible and ln.shop in members and not (ln.presale and ln.presale.deposit_stage):
-            ctx.eligible[ln.pos] = True
-            ctx.eligible_idx.append(ln.pos)
     apply_item_layer(ctx, camp.item_promos)
     run1 = list(ctx.a1)
     active = ctx.active

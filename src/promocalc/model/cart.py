@@ -47,11 +47,6 @@ def _str(v: Any, loc: Loc, problems: list[Problem], what: str) -> str:
     return ""
 
 
-def _or(v: Any, default: Any) -> Any:
-    """``v``, or ``default`` when it is absent (``None``): an empty value of the wrong type stays wrong."""
-    return default if v is None else v
-
-
 def _got(v: Any) -> str:
     """A bad value as a message shows it: short, escaped, never a whole nested document."""
     if isinstance(v, (dict, list)):
@@ -114,7 +109,9 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
                     _TIMES[tk] = cart.at
             except ValueError as e:
                 problems.append(Problem("time", ("at",), str(e)))
-    buyer = _or(data.get("buyer"), {})
+    buyer = data.get("buyer")
+    if buyer is None:
+        buyer = {}
     if not isinstance(buyer, dict):
         problems.append(Problem("type", ("buyer",), "buyer must be a mapping"))
         buyer = {}
@@ -167,15 +164,19 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
     seen: set[str] = set()
     append = cart.lines.append
     units = 0
+    new = object.__new__
     for i, raw in enumerate(lines):
         # fast path: a well-formed plain line is checked inline; anything else gets the full checks below
         if type(raw) is dict and len(raw) == 6:
-            lid = raw.get("id")
-            shop = raw.get("shop")
-            item = raw.get("item")
-            category = raw.get("category")
-            qty = raw.get("qty")
-            price_raw = raw.get("price")
+            try:
+                lid = raw["id"]
+                shop = raw["shop"]
+                item = raw["item"]
+                category = raw["category"]
+                qty = raw["qty"]
+                price_raw = raw["price"]
+            except KeyError:
+                lid = None  # a field is missing: the full checks below say which
             if (type(lid) is str and lid and lid not in seen and type(shop) is str and shop in shops
                     and type(item) is str and item and type(category) is str and category
                     and len(lid) <= 200 and (lid + item + category).isprintable()
@@ -188,7 +189,20 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
                         fen = None  # the full checks below report it
                 if fen is not None:
                     seen.add(lid)
-                    append(Line(i, lid, shop, item, category, fen, qty))
+                    # the fields set here, not through Line(...): calling a class costs more than the line's checks
+                    ln = new(Line)
+                    ln.pos = i
+                    ln.id = lid
+                    ln.shop = shop
+                    ln.item = item
+                    ln.category = category
+                    ln.price = fen
+                    ln.qty = qty
+                    ln.eligible = True
+                    ln.presale = None
+                    ln.title = None
+                    ln.vip88 = False
+                    append(ln)
                     units += qty
                     continue
         loc: Loc = ("lines", i)
@@ -232,7 +246,9 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
     if units > MAX_CART_UNITS:
         problems.append(Problem("too_many", ("lines",), f"a cart has at most {MAX_CART_UNITS} units in all, got {units}"))
 
-    postage = _or(data.get("postage"), {})
+    postage = data.get("postage")
+    if postage is None:
+        postage = {}
     if not isinstance(postage, dict):
         problems.append(Problem("type", ("postage",), "postage must map shop ids to amounts"))
     else:
@@ -244,13 +260,17 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
                                         f"unknown shop {shown(str(sid))!r}{suggest(str(sid), shops)}"))
             cart.postage[sid] = _money(amount, ("postage", sid), problems)
 
-    wallet = _or(data.get("wallet"), {})
+    wallet = data.get("wallet")
+    if wallet is None:
+        wallet = {}
     if not isinstance(wallet, dict):
         problems.append(Problem("type", ("wallet",), "wallet must be a mapping"))
         wallet = {}
     if not wallet.keys() <= _WALLET_KEYS:
         unknown_fields(wallet, WALLET_FIELDS, ("wallet",), problems)
-    coupons = _or(wallet.get("coupons"), [])
+    coupons = wallet.get("coupons")
+    if coupons is None:
+        coupons = []
     by_id = camp.by_id
     if not isinstance(coupons, list):
         problems.append(Problem("type", ("wallet", "coupons"), "coupons must be a list of coupon ids"))
@@ -273,7 +293,9 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
         else:
             held.add(cid)
             cart.coupons.append(cid)
-    vouchers = _or(wallet.get("vouchers"), {})
+    vouchers = wallet.get("vouchers")
+    if vouchers is None:
+        vouchers = {}
     if not isinstance(vouchers, dict):
         problems.append(Problem("type", ("wallet", "vouchers"), "vouchers must map voucher ids to counts"))
         vouchers = {}
@@ -293,7 +315,9 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
         else:
             cart.vouchers[vid] = _int(n, ("wallet", "vouchers", vid), problems, "voucher count", 0, MAX_VOUCHERS)
 
-    packets = _or(wallet.get("red_packets"), {})
+    packets = wallet.get("red_packets")
+    if packets is None:
+        packets = {}
     if not isinstance(packets, dict):
         problems.append(Problem("type", ("wallet", "red_packets"), "red_packets must map red packet ids to counts"))
         packets = {}
