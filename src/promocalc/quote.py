@@ -118,57 +118,57 @@ class Quote:
         lines = ctx.lines
         n = len(lines)
         a1 = ctx.a1
-        if ctx.has_presale:  # a deposit payment takes no discount
-            first = [0 if ln.presale is not None and ln.presale.deposit_stage else ln.price * ln.qty - a1[i]
-                     for i, ln in enumerate(lines)]  # fmt: skip
-        else:
-            first = list(map(sub, self._subtotals, a1))
+        item_of = ctx.item_of
+        item_off = ctx.item_off
+        first = [0] * n
         cols = [first, [0] * n, [0] * n, [0] * n, [0] * n]
         back = [0] * n
-        platform = [0] * n  # what the platform funds; the merchant funds the rest of each line's discount
-        if self._camp.item_flagged:  # an item promotion that is platform-funded or does not count
-            item_off = ctx.item_off
-            for i, promo in enumerate(ctx.item_of):
-                if promo is not None:
-                    if not promo.counts_lowest:
-                        back[i] = item_off[i]
-                    if promo.platform_funded:
-                        platform[i] = item_off[i]
+        funds = ([0] * n, [0] * n)  # per line: merchant-funded, platform-funded (per shop at the end)
+        merchant, platform = funds
+        for i, ln in enumerate(lines):
+            ps = ln.presale
+            item = 0 if ps is not None and ps.deposit_stage else ln.price * ln.qty - a1[i]
+            first[i] = item
+            promo = item_of[i]
+            if promo is not None:
+                if not promo.counts_lowest:
+                    back[i] = item_off[i]
+                if promo.platform_funded:
+                    platform[i] = item_off[i]
+                    item -= item_off[i]
+            merchant[i] = item
         for a in self.applied:
             promo = a.promo
-            shares = a.shares
-            if promo.layer == 1 or not shares:
+            layer = promo.layer
+            if layer == 1:
                 continue
-            if promo.tender:  # coins and red packets pay; they are no discount
+            shares = a.shares
+            if not shares:
+                continue
+            if promo.tender:
                 if not promo.counts_lowest:
                     for i, v in shares.items():
                         back[i] += v
                 continue
-            col = cols[promo.layer - 1]
-            for i, v in shares.items():
-                col[i] += v
-            if promo.platform_funded:
+            col = cols[layer - 1]
+            f = funds[1] if promo.platform_funded else merchant
+            if promo.counts_lowest:
                 for i, v in shares.items():
-                    platform[i] += v
-            if not promo.counts_lowest:
+                    col[i] += v
+                    f[i] += v
+            else:
                 for i, v in shares.items():
+                    col[i] += v
+                    f[i] += v
                     back[i] += v
-        _, c2, c3, c4, c5 = cols
-        merchant = list(map(sub, map(add, map(add, first, c2), map(add, map(add, c3, c4), c5)), platform))
         fund: dict[str, list[int]] = {}
-        if ctx.has_presale:  # deposit payments are in no shop's lines of ``by_shop``
-            for i, ln in enumerate(lines):
-                row = fund.get(ln.shop)
-                if row is None:
-                    fund[ln.shop] = [merchant[i], platform[i]]
-                else:
-                    row[0] += merchant[i]
-                    row[1] += platform[i]
-        else:
-            m_of = merchant.__getitem__
-            p_of = platform.__getitem__
-            for shop, idx in ctx.by_shop.items():
-                fund[shop] = [sum(map(m_of, idx)), sum(map(p_of, idx))]
+        for i, ln in enumerate(lines):
+            row = fund.get(ln.shop)
+            if row is None:
+                fund[ln.shop] = [merchant[i], platform[i]]
+            else:
+                row[0] += merchant[i]
+                row[1] += platform[i]
         return cols, back, fund
 
     @property
@@ -602,27 +602,36 @@ def _listed(out: list[str], opened: str, sep: str, items: list[str], end: str, c
     out += mixed
 
 
-def _pools_text(pools: list[dict[str, Any]], qids: list[str], t: _Tokens, val: Any) -> str:
-    """The text of ``[_pool_json(pool) ...]`` as an applied entry holds it (``qids``: the line ids, quoted)."""
+def _pools_text(pools: list[dict[str, Any]], qids: list[str], t: _Tokens, parts: dict[Any, Any]) -> str:
+    """The text of ``[_pool_json(pool) ...]`` as an applied entry holds it (``qids``: the line ids, quoted;
+    ``parts``: the campaign's fixed texts for this layout, where each pool's tiers are written once)."""
     if not pools:
         return "[]"
-    qt = _quote
     qm = _QM
     out = []
     for pool in pools:
         ids = pool["lines"]
         lt = (t.pool_lines_open + t.pool_lines_sep.join([qids[i] for i in ids]) + t.pool_lines_close) if ids else "[]"
+        tiers = pool["tiers"]
+        tt = parts.get(tiers)
+        if tt is None:
+            tt = parts[tiers] = _quote(str(tiers))
         base = pool["base"]
         amount = pool["amount"]
-        text = t.pool % (qt(str(pool["tiers"])), qm[base] if type(base) is int else val(base, 5),
+        val = t.lay.value
+        text = t.pool % (tt, qm[base] if type(base) is int else val(base, 5),
                          qm[amount] if type(amount) is int else val(amount, 5), lt)  # fmt: skip
-        for k, v in pool.items():
-            if k in _POOL_FIXED:
-                continue
-            kk = t.pool_key.get(k)
-            if kk is None:
-                raise Unsupported  # a field this writer does not know: the generic writer decides
-            text += kk + (qm[v] if k == "gap" and type(v) is int else val(v, 5))
+        if len(pool) > 4:
+            for k, v in pool.items():
+                if k in _POOL_FIXED:
+                    continue
+                kk = t.pool_key.get(k)
+                if kk is None:
+                    raise Unsupported  # a field this writer does not know: the generic writer decides
+                if type(v) is int:  # a gap in fen, or a count of vouchers
+                    text += kk + (qm[v] if k == "gap" else int.__repr__(v))
+                else:
+                    text += kk + val(v, 5)
         out.append(text + t.pool_close)
     return t.pools_open + t.pools_sep.join(out) + t.pools_close
 
@@ -650,6 +659,7 @@ def _write_json(q: Quote, indent: int | None) -> str:
     pay = q.line_payables
     (c_item, c_shop, c_coupon, c_platform, c_payment), left_out, fund = q._per_line
     qids: list[str] = []  # per line: its id quoted and the colon after it (a key of an entry's lines)
+    plain_ids: list[str] = []
     shop_pay: dict[str, int] = {}
     unit_sep = t.unit_sep
     close = t.close
@@ -678,6 +688,7 @@ def _write_json(q: Quote, indent: int | None) -> str:
     for ln in ctx.lines:
         i += 1
         qid = qtext[ln.id]
+        plain_ids.append(qid)
         qids.append(qid + colon)
         p = pay[i]
         if has_presale:  # else summed per shop below
@@ -782,7 +793,7 @@ def _write_json(q: Quote, indent: int | None) -> str:
             if a.vouchers is not None:
                 out += (t.extra["vouchers"], val(a.vouchers, 3))
             if a.pools is not None:
-                out += (t.extra["pools"], _pools_text(a.pools, [qtext[ln.id] for ln in ctx.lines], t, val))
+                out += (t.extra["pools"], _pools_text(a.pools, plain_ids, t, parts))
         else:
             for k, v in more:
                 out += (t.extra[k], val(v, 3))

@@ -59,7 +59,7 @@ class Compiled:
         "shops", "promos", "by_id", "item_promos", "shop_promos", "card_promos", "platform", "categories",
         "cross_tiers", "voucher_tiers", "always_active", "conditional", "_alternatives", "_windows", "_bounds",
         "postage_promos", "gift_promos", "red_packets", "vip88", "coins", "has_payment", "has_postage",
-        "wallet_promos", "texts", "item_flagged",
+        "wallet_promos", "texts", "item_flagged", "excludes",
     )  # fmt: skip
 
     def __init__(self, cfg: Config) -> None:
@@ -175,7 +175,8 @@ class Compiled:
             self.promos.append(c)
         self.by_id = {c.id: c for c in self.promos}
         self.wallet_promos = [c for c in self.promos if c.is_coupon]  # what a wallet can hold, in declared order
-        self.texts: dict[object, dict[Promo, tuple[str, str]]] = {}  # per JSON layout: each promotion's fixed text
+        # per JSON layout: each promotion's fixed text, and each voucher or cross-shop pool's tiers
+        self.texts: dict[object, dict[object, object]] = {}
         # the payment layer's own instruments: 88VIP (a discount, platform-funded) and coins (tender, merchant)
         self.vip88: Promo | None = None
         if camp.vip88 is not None:
@@ -229,6 +230,7 @@ class Compiled:
         # an item promotion that the platform funds or that does not count toward the lowest price
         self.item_flagged = any(p.platform_funded or not p.counts_lowest for ps in self.item_promos.values() for p in ps)
         self.voucher_tiers = {sid: s.voucher_tiers for sid, s in self.shops.items()}
+        self.excludes = any(c.excludes for c in self.platform)  # platform instruments that exclude others
         self.cross_tiers: dict[tuple[str, str], Threshold] = {}
         for c in self.platform:
             if c.kind != "cross_shop_reduction" or c.threshold is None:
@@ -268,15 +270,20 @@ class Compiled:
         got = self._windows[span] = (frozenset(open_ids), audience, closed)  # a race between threads computes it twice
         return got
 
-    def alternatives(self, promos: tuple[Promo, ...]) -> list[frozenset[str]]:
+    def alternatives(self, promos: list[Promo]) -> list[frozenset[str]]:
         """The ``excludes`` alternatives of these platform instruments, remembered per set (bounded)."""
-        key = tuple(p.id for p in promos)
+        if not self.excludes:  # no instrument excludes another: one alternative, nothing switched off
+            return _NO_ALTERNATIVES
+        key = tuple([p.id for p in promos])
         alts = self._alternatives.get(key)
         if alts is None:
-            alts = alternatives(list(promos))
+            alts = alternatives(promos)
             if len(self._alternatives) < 1024:  # a benign race between threads computes it twice
                 self._alternatives[key] = alts
         return alts
+
+
+_NO_ALTERNATIVES: list[frozenset[str]] = [frozenset()]
 
 
 def _scoped(c: Promo, scope: object) -> Promo:

@@ -102,15 +102,23 @@ class Context:
         self.eligible_idx = eligible_idx
         self.members = frozenset(members)
 
-    def settle(self, idx: list[int], amount: int, weights: list[int], run: list[int]) -> dict[int, int] | None:
+    def settle(self, idx: list[int], amount: int, weights: list[int], run: list[int],
+               by_owed: bool = False) -> dict[int, int] | None:  # fmt: skip
         """Split ``amount`` over lines ``idx`` and cut each share to what its line still owes.
 
-        Returns the shares, or ``None`` when the campaign rejects negative lines and a line would reach zero.
+        ``by_owed`` says the weights are what the lines owe (``run``, no deposit held): no share of an amount
+        up to their sum can then exceed its line's weight, so none is cut. Returns the shares, or ``None``
+        when the campaign rejects negative lines and a line would reach zero.
         """
         raw = allocate(amount, weights)
-        shares: dict[int, int] = {}
-        dep = self.dep
         reject = self.reject
+        if by_owed and not reject and amount <= sum(weights):
+            shares = dict(zip(idx, raw))
+            if 0 in raw:  # a line too small for a fen of this amount takes no share
+                shares = {i: s for i, s in shares.items() if s}
+            return shares
+        shares = {}
+        dep = self.dep
         for i, s in zip(idx, raw):
             if s:
                 owed = run[i] - dep[i]

@@ -31,7 +31,7 @@ def redeem(ctx: Context, p: Promo, scope: list[int], run: list[int]) -> Applied 
             return Skipped(p, "threshold_not_met", gap=p.threshold.gap(base))
     if ctx.has_presale and not ctx.presale_ok(scope, off, weights, run, inclusive=False):
         return Skipped(p, "presale_tail_too_small")
-    shares = ctx.settle(scope, off, weights, run)
+    shares = ctx.settle(scope, off, weights, run, by_owed=measure is run and not ctx.has_presale)
     if shares is None:
         return Skipped(p, "would_go_negative")
     if not shares:  # every line in scope already pays zero: the card would be spent for nothing

@@ -138,7 +138,7 @@ def category_voucher(ctx: Context, p: Promo, idx: list[int], run: list[int], pla
             tail_failed = True
             notes.append((t, members, base, 0, {"reason": "presale_tail_too_small"}))
             continue
-        got = ctx.settle(members, amount, weights, run)
+        got = ctx.settle(members, amount, weights, run, by_owed=measure is run and not has_presale)
         if got is None:
             return Skipped(p, "would_go_negative")
         shares.update(got)
@@ -190,7 +190,8 @@ def cross_shop(ctx: Context, p: Promo, idx: list[int], run: list[int], plan: Pla
             if off <= 0:
                 notes.append(_pool_info(t, members, base, 0, ctx, {"reason": "balance_used_up"}))
                 continue
-        got = ctx.settle(members, off, [measure[i] for i in members], run)
+        got = ctx.settle(members, off, [measure[i] for i in members], run,
+                         by_owed=measure is run and not ctx.has_presale)  # fmt: skip
         if got is None:
             return Skipped(p, "would_go_negative")
         applied = sum(got.values())

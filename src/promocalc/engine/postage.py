@@ -55,9 +55,11 @@ def postage_and_gifts(ctx: Context, camp: Compiled) -> Extras:
     cart = ctx.cart
     if not camp.postage_promos and not camp.gift_promos:  # nothing to waive or give: the postage as charged
         charged = out.postage
-        for ln in ctx.lines:
-            if ln.shop not in charged:
-                charged[ln.shop] = cart.postage.get(ln.shop, camp.shops[ln.shop].postage)
+        given = cart.postage
+        shops = camp.shops
+        # every shop of the cart in the order its lines first come (deposit payments are in no ``by_shop``)
+        for sid in dict.fromkeys([ln.shop for ln in ctx.lines]) if ctx.has_presale else ctx.by_shop:
+            charged[sid] = given.get(sid, shops[sid].postage)
         return out
     active = ctx.active
     taken: set[str] | None = None  # line ids, built only when a gift line needs a new one

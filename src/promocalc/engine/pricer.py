@@ -98,11 +98,11 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
         cc_fixed: tuple[Promo, ...] = ()
     else:
         cc_free = []
-        cc_fixed = tuple(p for p in cat_coupons if p.id in use and p.id in active)
+        cc_fixed = tuple([p for p in cat_coupons if p.id in use and p.id in active])
     # a named coupon outside its window or audience does not apply either; it is reported
     platform = [p for p in camp.platform if p.id in active]
     plan = PlatformPlan(platform, cart.vouchers, cart.allowance, camp.cross_tiers, camp.voucher_tiers)
-    alts = camp.alternatives(tuple(p for p in platform if not p.is_coupon or (use is None or p.id in use)))
+    alts = camp.alternatives([p for p in platform if not p.is_coupon or (use is None or p.id in use)])
 
     dep_total = sum(ctx.dep)
     packets_proven = [True]
@@ -135,10 +135,16 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
 
     def choose(alts: list[frozenset[str]]):  # type: ignore[no-untyped-def]
         """The best combination over ``alts`` (None when none of them is an outcome), proven or not, and the bound."""
-        if not cc_free and len(alts) == 1 and all(len(m) == 1 and m[0].option is not None for m in per_shop):
-            choice = tuple(m[0].option for m in per_shop if m[0].option is not None)
-            done = layer4(choice, cc_fixed, alts[0])  # one combination: nothing to rank it against
-            return (None if done is None else (None, choice, cc_fixed, *done)), True, None
+        if not cc_free and len(alts) == 1:
+            fixed = []
+            for modes in per_shop:
+                if len(modes) != 1 or modes[0].option is None:
+                    break
+                fixed.append(modes[0].option)
+            else:
+                choice = tuple(fixed)
+                done = layer4(choice, cc_fixed, alts[0])  # one combination: nothing to rank it against
+                return (None if done is None else (None, choice, cc_fixed, *done)), True, None
         if pay is None and _few(per_shop, len(alts) << len(cc_free)):
             # a handful of combinations: pricing each one costs less than setting up the search
             best = None
@@ -183,7 +189,10 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
         lower_bound = pay.floor(sum(r) + sum(a.amount for a in out.payment_applied) - dep_total) if pay else 0
     out.extras = postage_and_gifts(ctx, camp)
     out.platform_skipped += out.extras.skipped
-    out.coupons = tuple(c for opt in choice for c in opt.coupons) + tuple(cc)
+    coupons: list[Promo] = []
+    for opt in choice:
+        coupons += opt.coupons
+    out.coupons = (*coupons, *cc)
     out.optimal = optimal if use is None else None
     out.proven = optimal
     out.lower_bound = lower_bound if use is None else None

@@ -7,7 +7,8 @@ from .context import Applied, Context, Skipped
 
 
 def shop_promotion(ctx: Context, p: Promo, idx: list[int], run: list[int]) -> Applied | Skipped:
-    """Apply shop-level promotion ``p`` to the shop's lines ``idx``; thresholds and weights are A1 (the sequential and parallel rulesets)."""
+    """Apply shop-level promotion ``p`` to the shop's lines ``idx``; thresholds and weights are A1 (the sequential
+    and parallel rulesets), and ``run`` holds A1 too: what layer 1 left on each line."""
     lines = ctx.lines
     a1 = ctx.a1
     scope = [i for i in idx if p.in_scope(lines[i].item, lines[i].category)] if p.has_scope else idx
@@ -24,7 +25,7 @@ def shop_promotion(ctx: Context, p: Promo, idx: list[int], run: list[int]) -> Ap
     if off <= 0:
         return Skipped(p, "threshold_not_met", gap=t.gap(base, items))
     off = min(off, base)
-    shares = ctx.settle(scope, off, weights, run)
+    shares = ctx.settle(scope, off, weights, run, by_owed=not ctx.has_presale)  # ``run`` is A1 here
     if shares is None:
         return Skipped(p, "would_go_negative")
     if not shares:  # every line in scope was already at zero (a free item, a spent presale tail)
