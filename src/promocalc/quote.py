@@ -531,15 +531,18 @@ class _Tokens:
         self.top_sep = "," + ind[1]
         self.shop = ("{" + k("id", 3, True) + "%s" + k("postage") + "%s" + k("payable") + "%s" + k("merchant_funded")
                      + "%s" + k("platform_funded") + "%s")  # fmt: skip
+        self.shop_parts = tuple(self.shop.split("%s"))
         self.waived = k("postage_waived")
         self.applied_pre = "{" + k("id", 3, True) + "%s" + k("kind") + "%s" + k("layer") + "%s" + k("amount")
         self.applied_mid = k("funded_by") + "%s" + k("lines")
         self.head = ("{" + k("campaign", 1, True) + "%s" + k("at", 1) + "%s" + k("currency", 1) + '"CNY"'
                      + k("subtotal", 1) + "%s" + k("discount", 1) + "%s" + k("payable", 1) + "%s")  # fmt: skip
+        self.head_parts = tuple(self.head.split("%s"))
         self.postage = k("postage", 1)
         self.keys = {name: lay.key(name) for name in ("deposit_paid", "lines", "shops", "applied", "not_applied")}
         # a voucher or cross-shop pool: a dict at depth 4 in the applied entry's list of pools
         self.pool = "{" + k("tiers", 5, True) + "%s" + k("base", 5) + "%s" + k("amount", 5) + "%s" + k("lines", 5) + "%s"
+        self.pool_parts = tuple(self.pool.split("%s"))
         self.pool_close = ind[4] + "}"
         self.pools_open = "[" + ind[4]
         self.pools_sep = "," + ind[4]
@@ -588,20 +591,6 @@ _QT = _QuotedText()
 _QTY = tuple(str(n) for n in range(UNIT_LIST_MAX + 1))  # the text of a small quantity
 
 
-def _listed(out: list[str], opened: str, sep: str, items: list[str], end: str, close: str) -> None:
-    """Append a list of written items, each followed by ``end``, to ``out``: the whole text is joined once
-    at the end, rather than copied again for every list and item."""
-    if not items:
-        out.append("[]")
-        return
-    k = len(items)
-    mixed: list[str] = [end + sep] * (2 * k)  # item, separator, item, ..., item, close: slices, no loop
-    mixed[0::2] = items
-    mixed[-1] = end + close
-    out.append(opened)
-    out += mixed
-
-
 def _pools_text(pools: list[dict[str, Any]], qids: list[str], t: _Tokens, parts: dict[Any, Any]) -> str:
     """The text of ``[_pool_json(pool) ...]`` as an applied entry holds it (``qids``: the line ids, quoted;
     ``parts``: the campaign's fixed texts for this layout, where each pool's tiers are written once)."""
@@ -619,8 +608,9 @@ def _pools_text(pools: list[dict[str, Any]], qids: list[str], t: _Tokens, parts:
         base = pool["base"]
         amount = pool["amount"]
         val = t.lay.value
-        text = t.pool % (tt, qm[base] if type(base) is int else val(base, 5),
-                         qm[amount] if type(amount) is int else val(amount, 5), lt)  # fmt: skip
+        p0, p1, p2, p3, p4 = t.pool_parts
+        text = "".join((p0, tt, p1, qm[base] if type(base) is int else val(base, 5), p2,
+                        qm[amount] if type(amount) is int else val(amount, 5), p3, lt, p4))  # fmt: skip
         if len(pool) > 4:
             for k, v in pool.items():
                 if k in _POOL_FIXED:
@@ -670,8 +660,9 @@ def _write_json(q: Quote, indent: int | None) -> str:
     camp = q._camp
     qtext = _QT
     qtys = _QTY
-    out = [t.head % (qtext[camp.id], qt(_at_text(p_.at, camp.tz)), qm[q.subtotal], qm[q.discount], qm[q.payable]),
-           top_sep]  # fmt: skip
+    h0, h1, h2, h3, h4, h5 = t.head_parts
+    out = [h0, qtext[camp.id], h1, qt(_at_text(p_.at, camp.tz)), h2, qm[q.subtotal], h3, qm[q.discount], h4,
+           qm[q.payable], h5, top_sep]  # fmt: skip
     if q.deposit_paid:
         out += [t.keys["deposit_paid"], qm[q.deposit_paid], top_sep]
     opened = "[" + ind[2]
@@ -701,7 +692,10 @@ def _write_json(q: Quote, indent: int | None) -> str:
             lowest = total + left_out[i]
         elif unit_w[i] is None and qty <= UNIT_LIST_MAX:
             k, r = divmod(total, qty)  # equal weights: the left-over fen go to the first units
-            ut = unit_sep.join([qm[k + 1]] * r + [qm[k]] * (qty - r))
+            if qty == 2:
+                ut = qm[k + r] + unit_sep + qm[k]
+            else:
+                ut = unit_sep.join([qm[k + 1]] * r + [qm[k]] * (qty - r))
             lowest = (total + left_out[i]) // qty
         else:
             runs = q.unit_runs(i)
@@ -743,19 +737,19 @@ def _write_json(q: Quote, indent: int | None) -> str:
         pay_of = pay.__getitem__
         for shop, idx in ctx.by_shop.items():
             shop_pay[shop] = sum(map(pay_of, idx))
-    shops = []
-    shop_tpl = t.shop
     extras = p_.extras
     postage = extras.postage
     waived = extras.waived if q._camp.has_postage else None
+    s0, s1, s2, s3, s4, s5 = t.shop_parts
+    out += (top_sep, t.keys["shops"])
+    sep = opened
     for s, (m, pf) in fund.items():
         post = postage[s]
-        text = shop_tpl % (qtext[s], qm[post], qm[shop_pay[s] + post], qm[m], qm[pf])
+        out += (sep, s0, qtext[s], s1, qm[post], s2, qm[shop_pay[s] + post], s3, qm[m], s4, qm[pf], s5)
         if waived is not None:
-            text += t.waived + qm[waived.get(s, 0)]
-        shops.append(text)
-    out += [top_sep, t.keys["shops"]]
-    _listed(out, opened, item_sep, shops, close, closed)
+            out += (t.waived, qm[waived.get(s, 0)])
+        sep = between
+    out.append(close + closed if sep is between else "[]")
     layers = t.layers
     funded = t.funded
     share_sep = t.share_sep
