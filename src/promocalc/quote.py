@@ -687,8 +687,9 @@ def _write_json(q: Quote, indent: int | None) -> str:
         cat = ln.category
         qty = ln.qty
         total = p + dep[i]
+        qp = qm[p]
         if qty == 1:
-            ut = qm[total]
+            ut = qp if total == p else qm[total]
             lowest = total + left_out[i]
         elif unit_w[i] is None and qty <= UNIT_LIST_MAX:
             k, r = divmod(total, qty)  # equal weights: the left-over fen go to the first units
@@ -710,13 +711,13 @@ def _write_json(q: Quote, indent: int | None) -> str:
         if has_payment:
             coins = coins_of.get(i, 0)
             out += (sep, f0, qid, f1, qtext[ln.shop], f2, qtext[ln.item], f3, qc, f4, qn, f5, qm[sub], f6, qm[c_item[i]],
-                    f7, qm[c_shop[i]], f8, qm[c_coupon[i]], f9, qm[c_platform[i]], f10, qm[c_payment[i]], f11, qm[p],
-                    f12, ut, f13, qm[lowest], f14, qm[p], f15, qm[coins], f16, qm[tender[i] - coins], f17)  # fmt: skip
+                    f7, qm[c_shop[i]], f8, qm[c_coupon[i]], f9, qm[c_platform[i]], f10, qm[c_payment[i]], f11, qp,
+                    f12, ut, f13, qm[lowest], f14, qp, f15, qm[coins], f16, qm[tender[i] - coins], f17)  # fmt: skip
             if ln.vip88:
                 out.append(t.vip88)
         else:
             out += (sep, f0, qid, f1, qtext[ln.shop], f2, qtext[ln.item], f3, qc, f4, qn, f5, qm[sub], f6, qm[c_item[i]],
-                    f7, qm[c_shop[i]], f8, qm[c_coupon[i]], f9, qm[c_platform[i]], f10, qm[p], f11, ut, f12,
+                    f7, qm[c_shop[i]], f8, qm[c_coupon[i]], f9, qm[c_platform[i]], f10, qp, f11, ut, f12,
                     qm[lowest], f13)  # fmt: skip
         if ln.title is not None:
             out += (t.title, val(ln.title, 3))
@@ -768,8 +769,9 @@ def _write_json(q: Quote, indent: int | None) -> str:
         fixed = parts.get(promo)
         if fixed is None:  # the same for every quote of the campaign
             fixed = parts[promo] = (t.applied_pre % (qt(promo.id), qt(promo.kind), layers[promo.layer]),
-                                    t.applied_mid % funded[1 if promo.platform_funded else 0])  # fmt: skip
-        simple = a.packets is None and promo.kind not in more_kinds
+                                    t.applied_mid % funded[1 if promo.platform_funded else 0],
+                                    promo.kind not in more_kinds)  # fmt: skip
+        simple = fixed[2] and a.packets is None
         if simple:
             amount = qm[sum(shares.values())]
         else:

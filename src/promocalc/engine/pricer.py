@@ -385,23 +385,24 @@ def _not_applied(camp: Compiled, ctx: Context, out: Priced, notes: list[Skipped]
     active = ctx.active
     losers: dict[str, list[Promo]] = {}  # per shop: its active item promotions that won no line
     item_promos = camp.item_promos
-    won: set[str] | None = None  # the item promotions that won a line, made when first asked
-    for ln in lines:
-        lost = losers.get(ln.shop)
-        if lost is None:
-            lost = []
-            for p in item_promos.get(ln.shop, ()):
+    if item_promos:
+        won: set[str] | None = None  # the item promotions that won a line, made when first asked
+        # the cart's shops (a deposit payment's shop is in no ``by_shop``)
+        for shop in dict.fromkeys([ln.shop for ln in lines]) if ctx.has_presale else shops_in:
+            for p in item_promos.get(shop, ()):
                 if p.id in active:
                     if won is None:
                         won = {q.id for q in ctx.item_of if q is not None}
                     if p.id not in won:
-                        lost.append(p)
-            losers[ln.shop] = lost
-        if lost:
-            for p in lost:
-                if p.in_scope(ln.item, ln.category):
-                    winner = ctx.item_of[ln.pos]
-                    add(Skipped(p, "one_item_promotion_per_line", by=winner.id if winner else None))
+                        losers.setdefault(shop, []).append(p)
+    if losers:  # each losing promotion is reported with the first line in its scope
+        for ln in lines:
+            lost = losers.get(ln.shop)
+            if lost:
+                for p in lost:
+                    if p.in_scope(ln.item, ln.category):
+                        winner = ctx.item_of[ln.pos]
+                        add(Skipped(p, "one_item_promotion_per_line", by=winner.id if winner else None))
     for s in notes:
         add(s)
     for o in out.options:

@@ -179,7 +179,7 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
                 lid = None  # a field is missing: the full checks below say which
             if (type(lid) is str and lid and lid not in seen and type(shop) is str and shop in shops
                     and type(item) is str and item and type(category) is str and category
-                    and len(lid) <= 200 and (lid + item + category).isprintable()
+                    and len(lid) <= 200 and lid.isprintable() and item.isprintable() and category.isprintable()
                     and type(qty) is int and 0 < qty <= MAX_QTY and type(price_raw) is str):  # fmt: skip
                 fen = KNOWN_FEN.get(price_raw)
                 if fen is None:
