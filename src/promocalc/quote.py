@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
 from json.encoder import encode_basestring as _quote  # the C function when available
-from operator import add, attrgetter, sub
+from operator import attrgetter
 from typing import Any
 
 from .allocation import Runs, allocate_runs, runs_of
@@ -55,8 +55,7 @@ class Quote:
         if ctx.has_presale:
             self.subtotal = sum(self._line_subtotal(i) for i in range(len(run)))
         else:
-            self._subtotals = [ln.price * ln.qty for ln in ctx.lines]
-            self.subtotal = sum(self._subtotals)
+            self.subtotal = sum([ln.price * ln.qty for ln in ctx.lines])
         lines_total = sum(self.line_payables)
         self.payable = lines_total + self.postage
         self.discount = self.subtotal - lines_total - self.deposit_paid - sum(self.tender)
@@ -123,20 +122,16 @@ class Quote:
         first = [0] * n
         cols = [first, [0] * n, [0] * n, [0] * n, [0] * n]
         back = [0] * n
-        funds = ([0] * n, [0] * n)  # per line: merchant-funded, platform-funded (per shop at the end)
-        merchant, platform = funds
+        platform = [0] * n  # per line, what the platform funds; the merchant funds the rest of the discount
         for i, ln in enumerate(lines):
             ps = ln.presale
-            item = 0 if ps is not None and ps.deposit_stage else ln.price * ln.qty - a1[i]
-            first[i] = item
+            first[i] = 0 if ps is not None and ps.deposit_stage else ln.price * ln.qty - a1[i]
             promo = item_of[i]
             if promo is not None:
                 if not promo.counts_lowest:
                     back[i] = item_off[i]
                 if promo.platform_funded:
                     platform[i] = item_off[i]
-                    item -= item_off[i]
-            merchant[i] = item
         for a in self.applied:
             promo = a.promo
             layer = promo.layer
@@ -145,30 +140,31 @@ class Quote:
             shares = a.shares
             if not shares:
                 continue
-            if promo.tender:
+            if promo.tender:  # coins and red packets pay; they are no discount
                 if not promo.counts_lowest:
                     for i, v in shares.items():
                         back[i] += v
                 continue
             col = cols[layer - 1]
-            f = funds[1] if promo.platform_funded else merchant
-            if promo.counts_lowest:
+            for i, v in shares.items():
+                col[i] += v
+            if promo.platform_funded:
                 for i, v in shares.items():
-                    col[i] += v
-                    f[i] += v
-            else:
+                    platform[i] += v
+            if not promo.counts_lowest:
                 for i, v in shares.items():
-                    col[i] += v
-                    f[i] += v
                     back[i] += v
+        _, c2, c3, c4, c5 = cols
         fund: dict[str, list[int]] = {}
         for i, ln in enumerate(lines):
+            pf = platform[i]
+            m = first[i] + c2[i] + c3[i] + c4[i] + c5[i] - pf
             row = fund.get(ln.shop)
             if row is None:
-                fund[ln.shop] = [merchant[i], platform[i]]
+                fund[ln.shop] = [m, pf]
             else:
-                row[0] += merchant[i]
-                row[1] += platform[i]
+                row[0] += m
+                row[1] += pf
         return cols, back, fund
 
     @property

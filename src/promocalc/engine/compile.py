@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from ..model.config import Config, ItemsTier, MoneyTier, WindowModel
 from ..thresholds import Threshold, Tier
 from ..timeutil import Window, in_any, parse_time
-from .compiled import COUPON, GIFT, ITEM, LEVEL_ORDER, PAYMENT, PLATFORM, POSTAGE, SHOP, Promo, ShopInfo
+from .compiled import COUPON, GIFT, ITEM, LEVEL_ORDER, PAYMENT, PLATFORM, POSTAGE, SHOP, Promo, ShopInfo, keyset
 from .selection import alternatives
 
 LAYER_OF = {
@@ -92,7 +92,7 @@ class Compiled:
                 info.cross_tiers = {k: repeating(v, None) for k, v in s.cross_shop_tier.items()}
             elif s.cross_shop_tier is not None:
                 info.cross_tier = repeating(s.cross_shop_tier, None)
-            info.customer_groups = {g: frozenset(m) for g, m in s.customer_groups.items()}
+            info.customer_groups = {g: keyset(m) for g, m in s.customer_groups.items()}
             if s.coins is not None:
                 info.coins = _scoped(Promo("coins", -1, "coins", PAYMENT), s.coins.scope)
                 info.coins.rate = Fraction(s.coins.rate)
@@ -290,10 +290,10 @@ def _scoped(c: Promo, scope: object) -> Promo:
     """Give ``c`` the config ``scope`` (items, categories, excluded items), when there is one."""
     if scope is not None:
         c.has_scope = True
-        c.items = frozenset(scope.items) if scope.items is not None else None  # type: ignore[attr-defined]
+        c.items = keyset(scope.items) if scope.items is not None else None  # type: ignore[attr-defined]
         cats = scope.categories  # type: ignore[attr-defined]
-        c.categories = frozenset(cats) if cats is not None else None
-        c.exclude_items = frozenset(scope.exclude_items)  # type: ignore[attr-defined]
+        c.categories = keyset(cats) if cats is not None else None
+        c.exclude_items = keyset(scope.exclude_items)  # type: ignore[attr-defined]
     return c
 
 

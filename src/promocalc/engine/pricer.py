@@ -88,7 +88,7 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     if pay is not None and not pay.active:
         pay = None
     # the payment layer sees every line: options are then the same only when they leave the same on all
-    scratch = list(run1)  # one working copy for every shop: each puts its own lines back as it found them
+    scratch = list(run1)  # one working copy for every shop: each works on its own lines only
     per_shop = [_shop_modes(ctx, camp, shop, idx, run1, use, held, notes, pay is not None, scratch)
                 for shop, idx in ctx.by_shop.items()]  # fmt: skip
 
@@ -232,7 +232,7 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
     with no card, one shop coupon or red packet, or item coupons decided item by item.
 
     ``run`` is a working copy of ``run1`` shared by the shops (copying it per shop would cost lines × shops);
-    the shop's own lines in it are as in ``run1`` again on return."""
+    each shop writes only its own lines in it, and reads none it has not written first."""
     active = ctx.active
     choices: list[Applied | None] = []
     for p in camp.shop_promos.get(shop, ()):
@@ -251,7 +251,7 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
     if run is None:
         run = list(run1)
     if use is not None and len(choices) == 1:  # named coupons, one shop promotion at most: one option
-        return [_named(ctx, shop, idx, choices[0], cards, use, run1, run)]
+        return [_named(ctx, shop, idx, choices[0], cards, use, run)]
     modes: list[Mode] = []
     found: list[ShopOption] = []  # the fixed-card options, in the order they are made
 
@@ -324,21 +324,19 @@ def _named_cards(ctx: Context, cards: list[Promo], use: set[str], idx: list[int]
 
 
 def _named(ctx: Context, shop: str, idx: list[int], sc: Applied | None, cards: list[Promo], use: set[str],
-           run1: list[int], run: list[int]) -> Mode:  # fmt: skip
+           run: list[int]) -> Mode:  # fmt: skip
     """The one way through layers 2 and 3 when the coupons are named and at most one shop promotion is
-    reached; ``run`` is the shared working copy, as in ``run1`` again on return."""
+    reached; ``run`` is the shared working copy, as in ``run1`` on the shop's lines when called (the shop's
+    lines are left as the cards leave them)."""
     if sc is not None:
         for i, s in sc.shares.items():
             run[i] -= s
     co, res = _named_cards(ctx, cards, use, idx, run)
-    for r in res:  # the cards' shares come off the working copy, which is put back just below
+    for r in res:  # the cards' shares come off the working copy: what is left is A3
         if type(r) is Applied:
             for i, s in r.shares.items():
                 run[i] -= s
-    only = ShopOption(shop, idx, sc, co, res, [run[i] for i in idx])
-    for i in idx:
-        run[i] = run1[i]
-    return Mode(shop, idx, sc, only)
+    return Mode(shop, idx, sc, ShopOption(shop, idx, sc, co, res, [run[i] for i in idx]))
 
 
 def _option(shop: str, idx: list[int], sc: Applied | None, co: tuple[Promo, ...], res: list[Applied | Skipped],

@@ -277,9 +277,11 @@ class Calendar(_Frozen):
 class Scope(_Frozen):
     """Which lines a promotion covers; all given parts must match."""
 
-    items: list[str] | None = None
-    categories: list[str] | None = None
-    exclude_items: list[str] = Field(default_factory=list)
+    # tuples, not lists: a tuple of texts is never walked by the cyclic garbage collector, and a large
+    # campaign's scopes would otherwise be walked at every full collection of the process
+    items: tuple[str, ...] | None = None
+    categories: tuple[str, ...] | None = None
+    exclude_items: tuple[str, ...] = ()
 
 
 class Vip88(_Frozen):
@@ -346,7 +348,7 @@ class Shop(_Frozen):
     cross_shop_tier: TierSpec | dict[str, TierSpec] | None = None
     postage: Money = 0
     coins: Coins | None = None
-    customer_groups: dict[str, list[str]] = Field(default_factory=dict)
+    customer_groups: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # tuples: as in Scope
 
 
 LEVELS = ("normal", "fine", "premium", "bluebook", "diamond", "vip")
