@@ -113,6 +113,7 @@ def main() -> None:
         case = typical(source, lines, shops)
         camp = promocalc.load(case["config"])
         c = case["cart"]
+        del case  # nor is the config's raw data: a service holds the compiled campaign
         camp.quote(c).to_json()
         n = max(5, args.n // (lines // 10))
         sizes[lines] = (min(per_call(lambda: camp.quote(c), n) for _ in range(args.rounds)),

@@ -18,19 +18,19 @@ def allocate(amount: int, weights: Sequence[int]) -> list[int]:
     n = len(weights)
     if n == 1:
         return [amount]
-    if n <= 8:  # the usual shop order: plain loops cost less than setting up comprehensions
+    if n <= 8:  # the usual shop order: one plain loop costs less than setting up comprehensions
         shares = []
+        keys = []  # largest remainder first, then the larger weight, then the earlier position
         left = amount
+        i = 0
         for w in weights:
-            s = amount * w // total
+            p = amount * w
+            s = p // total
             shares.append(s)
             left -= s
+            keys.append((s * total - p, -w, i))  # s·total − p is minus the remainder
+            i += 1
         if left:
-            keys = []  # largest remainder first, then the larger weight, then the earlier position
-            i = 0
-            for w in weights:
-                keys.append((-(amount * w % total), -w, i))
-                i += 1
             keys.sort()
             for k in keys[:left]:
                 shares[k[2]] += 1

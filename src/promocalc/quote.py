@@ -123,19 +123,10 @@ class Quote:
         cols = [first, [0] * n, [0] * n, [0] * n, [0] * n]
         back = [0] * n
         platform = [0] * n  # per line, what the platform funds; the merchant funds the rest of the discount
-        for i, ln in enumerate(lines):
-            ps = ln.presale
-            first[i] = 0 if ps is not None and ps.deposit_stage else ln.price * ln.qty - a1[i]
-            promo = item_of[i]
-            if promo is not None:
-                if not promo.counts_lowest:
-                    back[i] = item_off[i]
-                if promo.platform_funded:
-                    platform[i] = item_off[i]
         for a in self.applied:
             promo = a.promo
             layer = promo.layer
-            if layer == 1:
+            if layer == 1:  # item promotions: per line below
                 continue
             shares = a.shares
             if not shares:
@@ -157,8 +148,18 @@ class Quote:
         _, c2, c3, c4, c5 = cols
         fund: dict[str, list[int]] = {}
         for i, ln in enumerate(lines):
+            ps = ln.presale
+            item = 0 if ps is not None and ps.deposit_stage else ln.price * ln.qty - a1[i]
+            first[i] = item
             pf = platform[i]
-            m = first[i] + c2[i] + c3[i] + c4[i] + c5[i] - pf
+            promo = item_of[i]
+            if promo is not None:
+                if not promo.counts_lowest:
+                    back[i] += item_off[i]
+                if promo.platform_funded:
+                    pf += item_off[i]
+                    platform[i] = pf
+            m = item + c2[i] + c3[i] + c4[i] + c5[i] - pf
             row = fund.get(ln.shop)
             if row is None:
                 fund[ln.shop] = [m, pf]

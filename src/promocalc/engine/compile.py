@@ -273,7 +273,7 @@ class Compiled:
     def alternatives(self, promos: list[Promo]) -> list[frozenset[str]]:
         """The ``excludes`` alternatives of these platform instruments, remembered per set (bounded)."""
         if not self.excludes:  # no instrument excludes another: one alternative, nothing switched off
-            return _NO_ALTERNATIVES
+            return NO_ALTERNATIVES
         key = tuple([p.id for p in promos])
         alts = self._alternatives.get(key)
         if alts is None:
@@ -283,7 +283,8 @@ class Compiled:
         return alts
 
 
-_NO_ALTERNATIVES: list[frozenset[str]] = [frozenset()]
+NO_ALTERNATIVES: list[frozenset[str]] = [frozenset()]
+"""The alternatives when no platform instrument excludes another: one, with nothing switched off."""
 
 
 def _scoped(c: Promo, scope: object) -> Promo:

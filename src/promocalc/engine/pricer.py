@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import product
 
 from .cart import Cart
-from .compile import Compiled
+from .compile import NO_ALTERNATIVES, Compiled
 from .compiled import PAYMENT, Promo, level_of
 from .context import Applied, Context, Skipped
 from .coupon_layer import apply_coupon
@@ -24,21 +24,25 @@ class Priced:
     __slots__ = ("ctx", "run", "options", "platform_applied", "platform_skipped", "coupons", "optimal",
                  "explain", "_not_applied", "at", "lower_bound", "payment_applied", "extras", "proven")  # fmt: skip
 
-    def __init__(self) -> None:
-        self.ctx: Context
-        self.run: list[int] = []
-        self.options: list[ShopOption] = []
-        self.platform_applied: list[Applied] = []
-        self.platform_skipped: list[Skipped] = []
-        self.payment_applied: list[Applied] = []
-        self.extras: Extras
-        self.coupons: tuple[Promo, ...] = ()
-        self.optimal: bool | None = None
-        self.proven = False  # the choice is the best one (among those ``use`` allows, when it is given)
-        self.lower_bound: int | None = None
-        self.explain: tuple[Compiled, list[Skipped], set[str], set[str] | None]
+    def __init__(self, ctx: Context, at: float, run: list[int], options: list[ShopOption],
+                 platform_applied: list[Applied], payment_applied: list[Applied], platform_skipped: list[Skipped],
+                 extras: Extras, coupons: tuple[Promo, ...], optimal: bool | None, proven: bool,
+                 lower_bound: int | None,
+                 explain: tuple[Compiled, list[Skipped], set[str], set[str] | None]) -> None:  # fmt: skip
+        self.ctx = ctx
+        self.at = at
+        self.run = run
+        self.options = options
+        self.platform_applied = platform_applied
+        self.payment_applied = payment_applied
+        self.platform_skipped = platform_skipped
+        self.extras = extras
+        self.coupons = coupons
+        self.optimal = optimal
+        self.proven = proven  # the choice is the best one (among those ``use`` allows, when it is given)
+        self.lower_bound = lower_bound
+        self.explain = explain
         self._not_applied: list[Skipped] | None = None
-        self.at = 0.0
 
     @property
     def not_applied(self) -> list[Skipped]:
@@ -102,7 +106,10 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
     # a named coupon outside its window or audience does not apply either; it is reported
     platform = [p for p in camp.platform if p.id in active]
     plan = PlatformPlan(platform, cart.vouchers, cart.allowance, camp.cross_tiers, camp.voucher_tiers)
-    alts = camp.alternatives([p for p in platform if not p.is_coupon or (use is None or p.id in use)])
+    if camp.excludes:
+        alts = camp.alternatives([p for p in platform if not p.is_coupon or (use is None or p.id in use)])
+    else:
+        alts = NO_ALTERNATIVES
 
     dep_total = sum(ctx.dep)
     packets_proven = [True]
@@ -176,28 +183,21 @@ def price_cart(camp: Compiled, cart: Cart, t: float) -> Priced:
         best, optimal, lower_bound = choose([frozenset()])
     assert best is not None
     _, choice, cc, r, applied, skipped = best
-    out = Priced()
-    out.ctx = ctx
-    out.at = t
-    out.run = r
-    out.options = list(choice)
-    out.platform_applied = [a for a in applied if a.promo.layer != PAYMENT]
-    out.payment_applied = [a for a in applied if a.promo.layer == PAYMENT]
-    out.platform_skipped = skipped + pay_skipped
-    if not packets_proven[0] and optimal:
-        optimal = False
-        lower_bound = pay.floor(sum(r) + sum(a.amount for a in out.payment_applied) - dep_total) if pay else 0
-    out.extras = postage_and_gifts(ctx, camp)
-    out.platform_skipped += out.extras.skipped
+    if pay is None:  # platform instruments only
+        paid: list[Applied] = []
+    else:
+        paid = [a for a in applied if a.promo.layer == PAYMENT]
+        applied = [a for a in applied if a.promo.layer != PAYMENT]
+        if not packets_proven[0] and optimal:
+            optimal = False
+            lower_bound = pay.floor(sum(r) + sum(a.amount for a in paid) - dep_total)
+    extras = postage_and_gifts(ctx, camp)
     coupons: list[Promo] = []
     for opt in choice:
         coupons += opt.coupons
-    out.coupons = (*coupons, *cc)
-    out.optimal = optimal if use is None else None
-    out.proven = optimal
-    out.lower_bound = lower_bound if use is None else None
-    out.explain = (camp, notes, held, use)
-    return out
+    return Priced(ctx, t, r, list(choice), applied, paid, skipped + pay_skipped + extras.skipped, extras,
+                  (*coupons, *cc), optimal if use is None else None, optimal, lower_bound if use is None else None,
+                  (camp, notes, held, use))  # fmt: skip
 
 
 FEW = 16  # combinations priced one by one rather than searched
