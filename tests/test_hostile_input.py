@@ -139,6 +139,22 @@ def test_ids_may_not_hold_control_characters(d11, lid) -> None:
     assert "\n" not in str(err.value) and "\x1b" not in str(err.value)
 
 
+@pytest.mark.parametrize("field", ["id", "item", "category"])
+@pytest.mark.parametrize("title", [False, True])
+def test_an_id_longer_than_200_characters_is_refused_on_every_path(d11, field, title) -> None:
+    # a line of the six plain fields is checked by a shorter path than one with a title: both refuse it
+    c = d11_cart()
+    for ln in c["lines"]:
+        if not title:
+            del ln["title"]
+    c["lines"][0][field] = "x" * 201
+    with pytest.raises(promocalc.CartError) as err:
+        d11.quote(c)
+    assert problems(err).get(f"lines[0].{field}") == "too_long"
+    c["lines"][0][field] = "x" * 200
+    assert d11.quote(c).payable > 0
+
+
 def test_the_receipt_escapes_what_it_prints_from_input() -> None:
     from promocalc.receipt import _note, _row, to_text
 

@@ -165,6 +165,7 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
     append = cart.lines.append
     units = 0
     new = object.__new__
+    longest = MAX_ID_CHARS
     for i, raw in enumerate(lines):
         # fast path: a well-formed plain line is checked inline; anything else gets the full checks below
         if type(raw) is dict and len(raw) == 6:
@@ -177,9 +178,10 @@ def parse_cart(data: Any, camp: Compiled) -> Cart:
                 price_raw = raw["price"]
             except KeyError:
                 lid = None  # a field is missing: the full checks below say which
-            if (type(lid) is str and lid and lid not in seen and type(shop) is str and shop in shops
-                    and type(item) is str and item and type(category) is str and category
-                    and len(lid) <= 200 and lid.isprintable() and item.isprintable() and category.isprintable()
+            if (type(lid) is str and type(item) is str and type(category) is str and type(shop) is str
+                    and lid and item and category and lid not in seen and shop in shops
+                    and len(lid) <= longest and len(item) <= longest and len(category) <= longest
+                    and lid.isprintable() and item.isprintable() and category.isprintable()
                     and type(qty) is int and 0 < qty <= MAX_QTY and type(price_raw) is str):  # fmt: skip
                 fen = KNOWN_FEN.get(price_raw)
                 if fen is None:
