@@ -765,23 +765,22 @@ def _write_json(q: Quote, indent: int | None) -> str:
         shares = a.shares
         fixed = parts.get(promo)
         if fixed is None:  # the same for every quote of the campaign
+            mid = t.applied_mid % funded[1 if promo.platform_funded else 0]
             fixed = parts[promo] = (t.applied_pre % (qt(promo.id), qt(promo.kind), layers[promo.layer]),
-                                    t.applied_mid % funded[1 if promo.platform_funded else 0],
-                                    promo.kind not in more_kinds)  # fmt: skip
-        simple = fixed[2] and a.packets is None
+                                    mid + shares_open, mid + "{}", promo.kind not in more_kinds)  # fmt: skip
+        simple = fixed[3] and a.packets is None
         if simple:
             amount = qm[sum(shares.values())]
         else:
             text, more = q._applied_more(a)
             amount = qt(text) if text else qm[sum(shares.values())]
-        out += (sep, fixed[0], amount, fixed[1])
         if shares:
-            out.append(shares_open)
+            out += (sep, fixed[0], amount, fixed[1])
             for i, v in shares.items():  # shares are kept in line order
                 out += (qids[i], qm[v], share_sep)
             out[-1] = shares_close
         else:
-            out.append("{}")
+            out += (sep, fixed[0], amount, fixed[2])
         if simple:
             if a.vouchers is not None:
                 out += (t.extra["vouchers"], val(a.vouchers, 3))
