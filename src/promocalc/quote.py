@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from functools import cached_property
 from json.encoder import encode_basestring as _quote  # the C function when available
 from operator import attrgetter
 from typing import Any
@@ -25,13 +24,18 @@ LAYERS = ("item", "shop", "coupon", "platform")
 class Quote:
     """A priced cart. Figures are integer fen; :meth:`to_dict` gives the quote format of docs/formats.md."""
 
-    __slots__ = ("_camp", "_p", "subtotal", "payable", "discount", "deposit_paid", "postage", "optimal",
-                 "lower_bound", "line_payables", "postage_waived", "tender", "coins_used", "__dict__")  # fmt: skip
+    __slots__ = ("_camp", "_p", "_stamp", "subtotal", "payable", "discount", "deposit_paid", "postage", "optimal",
+                 "lower_bound", "line_payables", "postage_waived", "tender", "coins_used", "_applied", "_lines",
+                 "_extras", "__dict__")  # fmt: skip
 
     def __init__(self, camp: Compiled, priced: Priced, stamp: tuple[str, bytes | None] | None = None) -> None:
         self._camp = camp
         self._p = priced
         self._stamp = stamp  # (fingerprint of the config, signing key or None): what makes the quote a record
+        # worked out when first asked for (a benign race between threads works one out twice, the same)
+        self._applied: list[Applied] | None = None
+        self._lines: tuple[list[list[int]], list[int], dict[str, list[int]]] | None = None
+        self._extras: dict[str, tuple[str, int]] | None = None
         ctx = priced.ctx
         run = priced.run
         dep = ctx.dep
@@ -74,9 +78,15 @@ class Quote:
             return ln.presale.deposit * ln.qty
         return ln.price * ln.qty
 
-    @cached_property
+    @property
     def applied(self) -> list[Applied]:
         """Every instrument that applied, in layer order then declared order."""
+        got = self._applied
+        if got is None:
+            got = self._applied = self._collect_applied()
+        return got
+
+    def _collect_applied(self) -> list[Applied]:
         p = self._p
         ctx = p.ctx
         item: dict[Promo, dict[int, int]] = {}
@@ -108,11 +118,17 @@ class Quote:
         """What was relevant to this cart but did not apply, each with a reason code."""
         return self._p.not_applied
 
-    @cached_property
+    @property
     def _per_line(self) -> tuple[list[list[int]], list[int], dict[str, list[int]]]:
-        """One pass over what applied: per goods layer the discount of each line (one list per layer, not
-        one per line: a long cart allocates less), per line what the instruments that do not count toward
-        the lowest price took off, and per shop the (merchant-funded, platform-funded) discount."""
+        """Per goods layer the discount of each line (one list per layer, not one per line: a long cart
+        allocates less), per line what the instruments that do not count toward the lowest price took off,
+        and per shop the (merchant-funded, platform-funded) discount."""
+        got = self._lines
+        if got is None:
+            got = self._lines = self._line_figures()
+        return got
+
+    def _line_figures(self) -> tuple[list[list[int]], list[int], dict[str, list[int]]]:
         ctx = self._p.ctx
         lines = ctx.lines
         n = len(lines)
@@ -269,9 +285,12 @@ class Quote:
                                        for g in self._p.extras.gifts if g.promo.id == promo.id and g.shop == sid]))  # fmt: skip
         return amount, more
 
-    @cached_property
+    @property
     def _extra_of(self) -> dict[str, tuple[str, int]]:
-        return {p.id: (sid, v) for p, sid, v in self._p.extras.applied}
+        got = self._extras
+        if got is None:
+            got = self._extras = {p.id: (sid, v) for p, sid, v in self._p.extras.applied}
+        return got
 
     def _gift_dicts(self) -> list[dict[str, Any]]:
         out = []
@@ -596,8 +615,12 @@ def _pools_text(pools: list[dict[str, Any]], qids: list[str], t: _Tokens, parts:
     qm = _QM
     out = []
     for pool in pools:
-        ids = pool["lines"]
-        lt = (t.pool_lines_open + t.pool_lines_sep.join([qids[i] for i in ids]) + t.pool_lines_close) if ids else "[]"
+        ids = pool["lines"]  # positions in line order: as many as the cart has lines means every line
+        if not ids:
+            lt = "[]"
+        else:
+            listed = qids if len(ids) == len(qids) else [qids[i] for i in ids]
+            lt = t.pool_lines_open + t.pool_lines_sep.join(listed) + t.pool_lines_close
         tiers = pool["tiers"]
         tt = parts.get(tiers)
         if tt is None:
