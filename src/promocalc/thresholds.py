@@ -41,7 +41,7 @@ class Threshold:
     ``by_items`` makes the tiers count units instead of fen (满N件).
     """
 
-    __slots__ = ("tiers", "every", "max_off", "by_items", "key", "_text")
+    __slots__ = ("tiers", "every", "max_off", "by_items", "key", "rank", "_text")
 
     def __init__(
         self,
@@ -56,8 +56,11 @@ class Threshold:
         self.by_items = by_items
         if every is not None:
             self.key: tuple[object, ...] = ("every", every.need, every.off, max_off)
+            # where the platform layer serves pools of equal want and base: the tiers in fen, ascending
+            self.rank: tuple[tuple[int, int], ...] = ((every.need, every.off or 0),)
         else:
             self.key = tuple((t.need, t.off, t.rate) for t in tiers)
+            self.rank = tuple((t.need, t.off or 0) for t in tiers)
         self._text: str | None = None
 
     @property

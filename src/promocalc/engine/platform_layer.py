@@ -50,17 +50,11 @@ def _pools(idx: list[int], key_of: dict[int, Threshold]) -> list[tuple[Threshold
 
 
 def _serve_order(pools: list[_Wanting]) -> list[_Wanting]:
-    """Pools (tiers, lines, wanted, base, …): more wanted first, then larger base, then the pool key (tiers in
-    fen) ascending."""
+    """Pools (tiers, lines, wanted, base, …): more wanted first, then larger base, then the pool's tiers in
+    fen ascending (``Threshold.rank``)."""
     if len(pools) == 1:  # the usual checkout: one pool, nothing to order
         return pools
-    return sorted(pools, key=lambda p: (-p[2], -p[3], _numeric_key(p[0])))
-
-
-def _numeric_key(t: Threshold) -> tuple[object, ...]:
-    if t.every is not None:
-        return ((t.every.need, t.every.off or 0),)
-    return tuple((x.need, x.off or 0) for x in t.tiers)
+    return sorted(pools, key=lambda p: (-p[2], -p[3], p[0].rank))
 
 
 def _pool_info(t: Threshold, idx: list[int], base: int, amount: int, ctx: Context, extra: dict[str, object]) -> dict[str, object]:
