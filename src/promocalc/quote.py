@@ -168,11 +168,11 @@ class Quote:
             item = 0 if ps is not None and ps.deposit_stage else ln.price * ln.qty - a1[i]
             first[i] = item
             pf = platform[i]
-            promo = item_of[i]
-            if promo is not None:
-                if not promo.counts_lowest:
+            won = item_of[i]  # the line's item promotion
+            if won is not None:
+                if not won.counts_lowest:
                     back[i] += item_off[i]
-                if promo.platform_funded:
+                if won.platform_funded:
                     pf += item_off[i]
                     platform[i] = pf
             m = item + c2[i] + c3[i] + c4[i] + c5[i] - pf

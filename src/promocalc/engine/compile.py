@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from fractions import Fraction
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..model.config import Config, ItemsTier, MoneyTier, WindowModel
@@ -176,7 +177,7 @@ class Compiled:
         self.by_id = {c.id: c for c in self.promos}
         self.wallet_promos = [c for c in self.promos if c.is_coupon]  # what a wallet can hold, in declared order
         # per JSON layout: each promotion's fixed text, and each voucher or cross-shop pool's tiers
-        self.texts: dict[object, dict[object, object]] = {}
+        self.texts: dict[object, dict[object, Any]] = {}
         # the payment layer's own instruments: 88VIP (a discount, platform-funded) and coins (tender, merchant)
         self.vip88: Promo | None = None
         if camp.vip88 is not None:

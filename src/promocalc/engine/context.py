@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from ..allocation import allocate
 from ..thresholds import Threshold
-from .cart import Cart, Line
+from .cart import Cart
 from .compiled import Promo, ShopInfo
 
 
