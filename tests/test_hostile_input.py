@@ -398,3 +398,18 @@ def test_the_command_line_seals_with_the_environment_key(tmp_path: Path) -> None
     code, _, err = run("refund", "--config", cfg, "--order", str(tmp_path / "order.json"),
                        "--refunds", str(tmp_path / "r.json"), env=env)  # fmt: skip
     assert code == 1 and "seal" in err
+
+
+def test_a_plain_line_and_a_line_with_more_fields_become_the_same_line(d11) -> None:
+    # the validator builds a plain six-field line without calling Line(...): every field must still be set
+    from promocalc.engine.cart import Line
+
+    plain = d11_cart()
+    for ln in plain["lines"]:
+        del ln["title"]
+    full = copy.deepcopy(plain)
+    for ln in full["lines"]:
+        ln["platform_eligible"] = True  # a seventh field: the full checks
+    fast, slow = d11.cart(plain).lines, d11.cart(full).lines
+    assert [[getattr(ln, f) for f in Line.__slots__] for ln in fast] == [
+        [getattr(ln, f) for f in Line.__slots__] for ln in slow]
