@@ -60,7 +60,7 @@ class Compiled:
         "shops", "promos", "by_id", "item_promos", "shop_promos", "card_promos", "platform", "categories",
         "cross_tiers", "voucher_tiers", "always_active", "conditional", "_alternatives", "_windows", "_bounds",
         "postage_promos", "gift_promos", "red_packets", "vip88", "coins", "has_payment", "has_postage",
-        "wallet_promos", "texts", "item_flagged", "excludes",
+        "wallet_promos", "texts", "excludes",
     )  # fmt: skip
 
     def __init__(self, cfg: Config) -> None:
@@ -228,8 +228,6 @@ class Compiled:
                 self.red_packets.append(c)
         self.has_payment = bool(self.vip88 or self.red_packets or any(s.coins for s in self.shops.values()))
         self.has_postage = bool(self.postage_promos)
-        # an item promotion that the platform funds or that does not count toward the lowest price
-        self.item_flagged = any(p.platform_funded or not p.counts_lowest for ps in self.item_promos.values() for p in ps)
         self.voucher_tiers = {sid: s.voucher_tiers for sid, s in self.shops.items()}
         self.excludes = any(c.excludes for c in self.platform)  # platform instruments that exclude others
         self.cross_tiers: dict[tuple[str, str], Threshold] = {}
@@ -273,8 +271,6 @@ class Compiled:
 
     def alternatives(self, promos: list[Promo]) -> list[frozenset[str]]:
         """The ``excludes`` alternatives of these platform instruments, remembered per set (bounded)."""
-        if not self.excludes:  # no instrument excludes another: one alternative, nothing switched off
-            return NO_ALTERNATIVES
         key = tuple([p.id for p in promos])
         alts = self._alternatives.get(key)
         if alts is None:

@@ -232,7 +232,7 @@ def _shop_modes(ctx: Context, camp: Compiled, shop: str, idx: list[int], run1: l
     with no card, one shop coupon or red packet, or item coupons decided item by item.
 
     ``run`` is a working copy of ``run1`` shared by the shops (copying it per shop would cost lines × shops);
-    each shop writes only its own lines in it, and reads none it has not written first."""
+    each shop reads and writes only its own lines in it (as in ``run1`` when it starts) and may leave them changed."""
     active = ctx.active
     choices: list[Applied | None] = []
     for p in camp.shop_promos.get(shop, ()):
